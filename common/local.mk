@@ -1,0 +1,15 @@
+## common: helpers shared by every part (configuration, lists, job records).
+noinst_LTLIBRARIES += common/libmckcommon.la
+common_libmckcommon_la_SOURCES = \
+	common/mck-error.c common/mck-error.h \
+	common/mck-lists.c common/mck-lists.h \
+	common/mck-config.c common/mck-config.h \
+	common/mck-jobrec.c common/mck-jobrec.h \
+	common/mck-util.c common/mck-util.h
+
+check_PROGRAMS += common/test-lists common/test-config
+TESTS += common/test-lists common/test-config
+common_test_lists_SOURCES = common/test-lists.c common/mck-test.h
+common_test_lists_LDADD = common/libmckcommon.la
+common_test_config_SOURCES = common/test-config.c common/mck-test.h
+common_test_config_LDADD = common/libmckcommon.la

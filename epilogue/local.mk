@@ -1,0 +1,1 @@
+## epilogue: fragment of the top-level Makefile.am

@@ -1,0 +1,1 @@
+## hwloc-maps: fragment of the top-level Makefile.am

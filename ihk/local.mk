@@ -1,0 +1,1 @@
+## ihk: fragment of the top-level Makefile.am

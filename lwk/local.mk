@@ -1,0 +1,1 @@
+## lwk: fragment of the top-level Makefile.am

@@ -1,0 +1,47 @@
+/*
+ * mck-lwk.h: the McKernel instance lifecycle of one job on one node.
+ *
+ *   boot:     plan -> reserve cpu -> reserve mem -> create -> assign cpu ->
+ *             set IKC map -> assign mem -> load image -> kargs -> boot ->
+ *             wait RUNNING -> chown device to the job's user -> job record
+ *   teardown: (save kmsg) -> shutdown -> destroy -> release cpu -> release
+ *             mem -> device back to root -> verify clean -> remove record
+ *
+ * Each step is logged with its duration. Any failure during boot unwinds
+ * exactly what was done. Teardown is idempotent.
+ */
+#ifndef MCK_LWK_H
+#define MCK_LWK_H
+
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "mck-config.h"
+#include "mck-error.h"
+
+struct mck_lwk_job {
+	unsigned long job;
+	uid_t uid;
+	gid_t gid;
+	const char *partition;	/* may be NULL */
+};
+
+/* Where step log lines go (besides the state_dir log); NULL = stderr. */
+void mck_lwk_set_log(FILE *out);
+
+int mck_lwk_boot(const struct mck_config *cfg, const struct mck_lwk_job *job,
+		 struct mck_error *err);
+int mck_lwk_teardown(const struct mck_config *cfg, unsigned long job,
+		     struct mck_error *err);
+
+/*
+ * Is the node clean: no OS instance, no reserved CPU or memory, no job
+ * record, no device owned by a user? Returns 0 when clean, 1 when not
+ * (each leftover printed to out, one a line), negative errno on error.
+ */
+int mck_lwk_check(const struct mck_config *cfg, FILE *out, struct mck_error *err);
+
+/* Print each instance with status, owner, CPUs, memory and jobs. */
+int mck_lwk_status(const struct mck_config *cfg, FILE *out, struct mck_error *err);
+
+#endif

@@ -1,0 +1,1 @@
+## prologue: fragment of the top-level Makefile.am

@@ -1,0 +1,1 @@
+## spank-plugin: fragment of the top-level Makefile.am

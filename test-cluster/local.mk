@@ -1,0 +1,1 @@
+## test-cluster: fragment of the top-level Makefile.am
