@@ -1,0 +1,1 @@
+## lwk/mcexec: the mcexec double
