@@ -1,1 +1,3 @@
-## test-cluster: fragment of the top-level Makefile.am
+## test-cluster: a real multi-node Slurm cluster on one machine.
+EXTRA_DIST += test-cluster/cluster test-cluster/host-exec \
+	test-cluster/docker-compose.yml test-cluster/Dockerfile
