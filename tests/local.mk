@@ -1,1 +1,18 @@
-## tests: fragment of the top-level Makefile.am
+## tests: test programs and the integration tests run on the test cluster.
+## Unit tests live beside each library (see each directory's local.mk).
+
+EXTRA_DIST += tests/programs/mpi_hello.c tests/run-integration \
+	tests/integration
+
+if HAVE_MPICC
+noinst_SCRIPTS = tests/programs/mpi_hello
+tests/programs/mpi_hello: tests/programs/mpi_hello.c
+	@$(MKDIR_P) tests/programs
+	$(AM_V_CC)$(MPICC) -O2 -Wall -o $@ $(srcdir)/tests/programs/mpi_hello.c
+CLEANFILES += tests/programs/mpi_hello
+endif
+
+# The integration tests: a real Slurm cluster (root, network namespaces).
+check-cluster: all
+	$(top_srcdir)/tests/run-integration --build $(abs_top_builddir)
+.PHONY: check-cluster

@@ -1,0 +1,32 @@
+#!/bin/bash
+# An sbatch --mckernel job with two srun --mckernel steps boots once per
+# node, runs both steps on that instance and tears down once.
+. "$(dirname "$0")/lib.sh"
+
+install_program "$BUILD/tests/programs/mpi_hello"
+cat >"$TC_SHARE/two-steps.sh" <<'SCRIPT'
+#!/bin/bash
+srun --mckernel -n4 --mpi=pmix ./mpi_hello
+srun --mckernel -n4 --mpi=pmix ./mpi_hello
+SCRIPT
+chmod 0755 "$TC_SHARE/two-steps.sh"
+ok "cluster starts clean" wait_clean 30
+
+out=$(as_user sbatch --mckernel -N2 --wait --parsable -o two-steps-%j.out two-steps.sh 2>&1)
+rc=$?
+job=$(echo "$out" | tail -n1 | cut -d';' -f1)
+is "$rc" 0 "sbatch --wait exits 0 (job $job)"
+sed 's/^/#   /' "$TC_SHARE/two-steps-$job.out" 2>/dev/null
+is "$(grep -c '^rank .* sum 6 (expected 6)' "$TC_SHARE/two-steps-$job.out")" 8 "both steps: 8 ranks print the right sum"
+is "$(grep '^rank ' "$TC_SHARE/two-steps-$job.out" | grep -c 'parent mcexec ')" 8 "both steps ran under mcexec"
+ok "nodes are clean after the job" wait_clean 60
+for n in $TC_NODE_NAMES; do
+	d=$(node_double "$n")
+	is "$(grep "job=$job " "$d/events.log" | grep -c "call=ihk_os_boot .*rc=0")" 1 "$n: booted once for job $job"
+	is "$(grep "job=$job " "$d/events.log" | grep -c "call=ihk_destroy_os .*rc=0")" 1 "$n: destroyed once for job $job"
+	gens=$(grep -h "^gen=" $(grep -l "^job=$job$" "$d"/mcexec/*.rec) | sort -u | wc -l)
+	is "$gens" 1 "$n: both steps ran on the same instance"
+	steps=$(grep -h "^step=" $(grep -l "^job=$job$" "$d"/mcexec/*.rec) | sort -u | tr '\n' ' ')
+	is "$steps" "step=0 step=1 " "$n: ranks of step 0 and step 1 were recorded"
+done
+done_testing
