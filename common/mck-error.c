@@ -22,7 +22,7 @@ int mck_fail(struct mck_error *err, int code, const char *fmt, ...)
 void mck_error_prefix(struct mck_error *err, const char *fmt, ...)
 {
 	char head[256];
-	char tail[sizeof(err->msg)];
+	size_t hlen, tlen;
 	va_list ap;
 
 	if (!err)
@@ -30,8 +30,15 @@ void mck_error_prefix(struct mck_error *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(head, sizeof(head), fmt, ap);
 	va_end(ap);
-	snprintf(tail, sizeof(tail), "%s", err->msg);
-	snprintf(err->msg, sizeof(err->msg), "%s%s", head, tail);
+	hlen = strlen(head);
+	if (hlen >= sizeof(err->msg))
+		hlen = sizeof(err->msg) - 1;
+	tlen = strlen(err->msg);
+	if (hlen + tlen >= sizeof(err->msg))
+		tlen = sizeof(err->msg) - 1 - hlen;
+	memmove(err->msg + hlen, err->msg, tlen);
+	memcpy(err->msg, head, hlen);
+	err->msg[hlen + tlen] = '\0';
 }
 
 void mck_error_clear(struct mck_error *err)

@@ -1,1 +1,20 @@
 ## lwk: fragment of the top-level Makefile.am
+## The McKernel instance lifecycle (liblwk) and the node-side tool mckctl.
+noinst_LTLIBRARIES += lwk/liblwk.la
+lwk_liblwk_la_SOURCES = lwk/mck-lwk.c lwk/mck-lwk.h
+lwk_liblwk_la_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS)
+lwk_liblwk_la_LIBADD = hwloc-maps/libmckmaps.la ihk/libmckihk.la \
+	common/libmckcommon.la
+
+sbin_PROGRAMS += lwk/mckctl
+lwk_mckctl_SOURCES = lwk/mckctl.c
+lwk_mckctl_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS)
+lwk_mckctl_LDADD = lwk/liblwk.la
+dist_man_MANS += lwk/mckctl.8
+
+check_PROGRAMS += lwk/tests/test-lwk
+lwk_tests_test_lwk_SOURCES = lwk/tests/test-lwk.c common/mck-test.h
+lwk_tests_test_lwk_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS)
+lwk_tests_test_lwk_LDADD = lwk/liblwk.la
+TESTS += lwk/tests/test-lwk lwk/tests/test-mckctl.sh lwk/tests/test-prolog.sh
+EXTRA_DIST += lwk/tests/test-mckctl.sh lwk/tests/test-prolog.sh lwk/tests/lib.sh

@@ -41,7 +41,30 @@ int mck_lwk_teardown(const struct mck_config *cfg, unsigned long job,
  */
 int mck_lwk_check(const struct mck_config *cfg, FILE *out, struct mck_error *err);
 
+/*
+ * The same for Slurm's HealthCheckProgram, which also runs while jobs
+ * do: a RUNNING instance claimed by a job record (and that record) is a
+ * job at work; anything else left is reported as by mck_lwk_check.
+ */
+int mck_lwk_health(const struct mck_config *cfg, FILE *out, struct mck_error *err);
+
 /* Print each instance with status, owner, CPUs, memory and jobs. */
 int mck_lwk_status(const struct mck_config *cfg, FILE *out, struct mck_error *err);
+
+/*
+ * Tear down everything the node holds: every job record, every OS
+ * instance and every reservation IHK reports (the operator's "clean by
+ * hand", and recovery before a boot). Then verify; 0 when clean.
+ */
+int mck_lwk_clean(const struct mck_config *cfg, struct mck_error *err);
+
+/*
+ * The topology this node boots with: cfg->topology when set, else the
+ * live machine through the cache STATE_DIR/topology.xml. Caller frees the
+ * plan with mck_plan_free (hwloc-maps/mck-plan.h).
+ */
+struct mck_plan;
+int mck_lwk_plan(const struct mck_config *cfg, struct mck_plan *plan,
+		 struct mck_error *err);
 
 #endif

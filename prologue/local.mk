@@ -1,1 +1,6 @@
 ## prologue: fragment of the top-level Makefile.am
+## mck-prologue: what slurmd runs as Prolog= (boots the job's McKernel).
+sbin_PROGRAMS += prologue/mck-prologue
+prologue_mck_prologue_SOURCES = prologue/mck-prologue.c prologue/mck-slurmd-script.c \
+	prologue/mck-slurmd-script.h
+prologue_mck_prologue_LDADD = common/libmckcommon.la

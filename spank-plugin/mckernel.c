@@ -1,1 +1,110 @@
-/* placeholder, replaced by the SPANK plugin */
+/*
+ * mckernel.c: the SPANK plugin spank_mckernel.so, plugin name "mckernel".
+ *
+ * Registers --mckernel[=VALUE] for srun, sbatch and salloc, reads the
+ * plugstack.conf arguments, and hands the work of each context to
+ * local.c (submit side) or remote.c (slurmstepd).
+ *
+ * plugstack.conf:  required /path/spank_mckernel.so [config=FILE]
+ */
+#include "config.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mck-spank.h"
+
+SPANK_PLUGIN(mckernel, 1)
+
+static struct mck_spank_ctx ctx;
+
+static int option_mckernel_cb(int val, const char *optarg, int remote)
+{
+	char *copy = NULL;
+
+	if (optarg && *optarg) {
+		copy = strdup(optarg);
+		if (!copy) {
+			slurm_error(MCK_SPANK_PREFIX "--mckernel: %s", strerror(ENOMEM));
+			return -1;
+		}
+	}
+	free(ctx.opt_value);
+	ctx.opt_value = copy;
+	ctx.opt_seen = 1;
+	return mck_spank_local_option(&ctx, optarg);
+}
+
+static struct spank_option option_mckernel = {
+	.name = "mckernel",
+	.arginfo = "[KEY=VALUE,...]",
+	.usage = "Run the tasks of the job on a McKernel lightweight kernel booted "
+		 "for the job on each node (whole nodes only). No settings yet: "
+		 "give the option alone. See spank_mckernel(8).",
+	.has_arg = 2,
+	.val = 0,
+	.cb = option_mckernel_cb,
+};
+
+static int parse_plugstack_args(int ac, char **av)
+{
+	for (int i = 0; i < ac; i++) {
+		if (!strncmp(av[i], "config=", 7) && av[i][7]) {
+			free(ctx.config_path);
+			ctx.config_path = strdup(av[i] + 7);
+			if (!ctx.config_path) {
+				slurm_error(MCK_SPANK_PREFIX "plugstack.conf: %s", strerror(ENOMEM));
+				return -1;
+			}
+			continue;
+		}
+		slurm_error(MCK_SPANK_PREFIX "plugstack.conf: unknown argument '%s': "
+			    "the only argument is config=FILE (path of mckernel.conf)", av[i]);
+		return -1;
+	}
+	return 0;
+}
+
+int slurm_spank_init(spank_t sp, int ac, char **av)
+{
+	spank_err_t rc;
+
+	ctx.context = spank_context();
+	if (parse_plugstack_args(ac, av) < 0)
+		return -1;
+	switch (ctx.context) {
+	case S_CTX_LOCAL:
+	case S_CTX_ALLOCATOR:
+	case S_CTX_REMOTE:
+		break;
+	default:
+		return 0;	/* slurmd and job scripts have nothing to register */
+	}
+	rc = spank_option_register(sp, &option_mckernel);
+	if (rc != ESPANK_SUCCESS) {
+		slurm_error(MCK_SPANK_PREFIX "cannot register --mckernel: %s",
+			    spank_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+int slurm_spank_init_post_opt(spank_t sp, int ac, char **av)
+{
+	if (ctx.context == S_CTX_LOCAL || ctx.context == S_CTX_ALLOCATOR)
+		return mck_spank_local_post_opt(sp, &ctx);
+	return 0;
+}
+
+int slurm_spank_task_init(spank_t sp, int ac, char **av)
+{
+	return mck_spank_remote_task_init(sp, &ctx);
+}
+
+int slurm_spank_exit(spank_t sp, int ac, char **av)
+{
+	free(ctx.config_path);
+	free(ctx.opt_value);
+	memset(&ctx, 0, sizeof(ctx));
+	return 0;
+}

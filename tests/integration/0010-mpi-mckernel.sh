@@ -13,7 +13,7 @@ echo "$out" | sed 's/^/#   /'
 is "$rc" 0 "srun --mckernel exits 0"
 is "$(echo "$out" | grep -c '^rank .* sum 6 (expected 6)')" 4 "all 4 ranks print the right sum"
 is "$(echo "$out" | grep '^rank ' | grep -c 'parent mcexec ')" 4 "every rank has mcexec as parent"
-is "$(echo "$out" | grep '^rank ' | awk '{print $11}' | sort -u | tr '\n' ' ')" "node1 node2 " "ranks ran on both nodes"
+is "$(echo "$out" | grep '^rank ' | awk '{print $10}' | sort -u | tr '\n' ' ')" "node1 node2 " "ranks ran on both nodes"
 job=$(echo "$out" | grep '^rank 0 ' | sed -n 's/.* job \([0-9]*\) .*/\1/p')
 ok "the job id is known ($job)" test -n "$job"
 
@@ -22,9 +22,9 @@ for n in $TC_NODE_NAMES; do
 	d=$(node_double "$n")
 	recs=$(grep -l "^job=$job$" "$d"/mcexec/*.rec 2>/dev/null | wc -l)
 	is "$recs" 2 "$n: the mcexec double recorded 2 ranks of job $job"
-	boots=$(grep "job=$job " "$d/events.log" | grep -c "call=ihk_os_boot .*rc=0")
+	boots=$(grep "job=$job " "$d/events.log" | grep -c "call=os_boot .*rc=0")
 	is "$boots" 1 "$n: one instance booted for job $job"
-	gen=$(grep "job=$job " "$d/events.log" | grep "call=ihk_os_boot .*rc=0" | sed -n 's/.* gen=\([0-9]*\).*/\1/p' | head -n1)
+	gen=$(grep "job=$job " "$d/events.log" | grep "call=os_boot .*rc=0" | sed -n 's/.* gen=\([0-9]*\).*/\1/p' | head -n1)
 	for r in $(grep -l "^job=$job$" "$d"/mcexec/*.rec 2>/dev/null); do
 		is "$(sed -n 's/^gen=//p' "$r")" "$gen" "$n: rank record $(basename "$r") ran on the instance booted for job $job (gen $gen)"
 		ok "$n: rank record $(basename "$r") exited 0" grep -q '^exit=0$' "$r"

@@ -22,8 +22,8 @@ is "$(grep '^rank ' "$TC_SHARE/two-steps-$job.out" | grep -c 'parent mcexec ')" 
 ok "nodes are clean after the job" wait_clean 60
 for n in $TC_NODE_NAMES; do
 	d=$(node_double "$n")
-	is "$(grep "job=$job " "$d/events.log" | grep -c "call=ihk_os_boot .*rc=0")" 1 "$n: booted once for job $job"
-	is "$(grep "job=$job " "$d/events.log" | grep -c "call=ihk_destroy_os .*rc=0")" 1 "$n: destroyed once for job $job"
+	is "$(grep "job=$job " "$d/events.log" | grep -c "call=os_boot .*rc=0")" 1 "$n: booted once for job $job"
+	is "$(grep "job=$job " "$d/events.log" | grep -c "call=destroy_os .*rc=0")" 1 "$n: destroyed once for job $job"
 	gens=$(grep -h "^gen=" $(grep -l "^job=$job$" "$d"/mcexec/*.rec) | sort -u | wc -l)
 	is "$gens" 1 "$n: both steps ran on the same instance"
 	steps=$(grep -h "^step=" $(grep -l "^job=$job$" "$d"/mcexec/*.rec) | sort -u | tr '\n' ' ')

@@ -1,0 +1,60 @@
+# lib.sh: shared set-up of the lwk shell tests: a node of the IHK double in
+# a temporary directory, and a tiny TAP harness. Sourced, not run.
+
+: "${top_srcdir:?run me through make check}"
+: "${top_builddir:?run me through make check}"
+
+n=0
+failed=0
+ok() {	# ok CONDITION-EXIT-STATUS DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - $2"
+	fi
+}
+finish() {
+	echo "1..$n"
+	if [ "$failed" -ne 0 ]; then
+		echo "# $failed of $n failed; state kept in $T"
+		exit 1
+	fi
+	rm -rf "$T"
+	exit 0
+}
+
+MCKCTL=$top_builddir/lwk/mckctl
+PROLOGUE=$top_builddir/prologue/mck-prologue
+EPILOGUE=$top_builddir/epilogue/mck-epilogue
+LIBIHK=$top_builddir/ihk/double/.libs/libihk-double.so
+TOPO=$top_srcdir/hwloc-maps/tests/fixtures/testnode.xml
+for f in "$MCKCTL" "$LIBIHK" "$TOPO"; do
+	if [ ! -e "$f" ]; then
+		echo "# missing $f" >&2
+		exit 99
+	fi
+done
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/test-lwk-sh.XXXXXX")
+STATE=$T/state
+DEV=$T/ihk/dev
+CONF=$T/mckernel.conf
+echo "dummy McKernel image" > "$T/mckernel.img"
+cat > "$CONF" <<EOC
+libihk = $LIBIHK
+mckctl = $(cd "$(dirname "$MCKCTL")" && pwd)/mckctl
+image = $T/mckernel.img
+kargs = hidos ksyslogd=0
+state_dir = $STATE
+device_dir = $DEV
+topology = $TOPO
+ihk_double_state = $T/ihk
+ihk_double_topology = $TOPO
+mem_fraction = 0.25
+boot_timeout = 5
+shutdown_timeout = 1
+EOC
+# Nothing of the caller's environment selects another node.
+unset IHK_DOUBLE_STATE IHK_DOUBLE_TOPOLOGY IHK_DOUBLE_FAULT SLURM_MCKERNEL_CONF

@@ -1,0 +1,323 @@
+/*
+ * test-lwk: liblwk against the IHK double. A node in a temporary
+ * directory: boot, status, device ownership, job record, teardown (twice),
+ * a missing image, every call of the boot sequence failing in turn,
+ * -ENOMEM then success, recovery of an earlier job's instance, and a
+ * device held open during teardown.
+ */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "mck-config.h"
+#include "mck-jobrec.h"
+#include "mck-lwk.h"
+#include "mck-test.h"
+#include "mck-util.h"
+
+static char tmp[PATH_MAX], conf_path[PATH_MAX + 32], state[PATH_MAX + 32];
+static char dev_dir[PATH_MAX + 32];
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		perror(path);
+		exit(2);
+	}
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Run fn's output into a string (malloc'd). */
+static char *capture_check(const struct mck_config *cfg, int *rc)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	struct mck_error err = { 0 };
+
+	*rc = mck_lwk_check(cfg, m, &err);
+	fclose(m);
+	return text;
+}
+
+static char *capture_status(const struct mck_config *cfg, int *rc)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	struct mck_error err = { 0 };
+
+	*rc = mck_lwk_status(cfg, m, &err);
+	fclose(m);
+	return text;
+}
+
+static int node_clean(const struct mck_config *cfg, const char *what)
+{
+	int rc;
+	char *left = capture_check(cfg, &rc);
+
+	if (rc != 0)
+		printf("# %s: left on the node:\n# %s\n", what, left ? left : "");
+	free(left);
+	return rc == 0;
+}
+
+static int file_contains(const char *path, const char *needle)
+{
+	char *data = NULL;
+	int found;
+
+	if (mck_read_file(path, &data, NULL, NULL))
+		return 0;
+	found = strstr(data, needle) != NULL;
+	free(data);
+	return found;
+}
+
+int main(void)
+{
+	const char *top_srcdir = getenv("top_srcdir");
+	const char *top_builddir = getenv("top_builddir");
+	char libihk[PATH_MAX], topo[PATH_MAX], image[PATH_MAX + 32], text[8 * PATH_MAX];
+	char path[PATH_MAX + 64], *out;
+	struct mck_config cfg;
+	struct mck_error err = { 0 };
+	struct mck_lwk_job job = { .job = 42, .uid = 1001, .gid = 1002, .partition = "lwk" };
+	struct stat st;
+	int rc;
+	FILE *log;
+
+	if (!top_srcdir || !top_builddir) {
+		fprintf(stderr, "test-lwk: run me through make check (top_srcdir, top_builddir)\n");
+		return 99;
+	}
+	snprintf(libihk, sizeof(libihk), "%s/ihk/double/.libs/libihk-double.so", top_builddir);
+	snprintf(topo, sizeof(topo), "%s/hwloc-maps/tests/fixtures/testnode.xml", top_srcdir);
+	if (access(libihk, R_OK) || access(topo, R_OK)) {
+		fprintf(stderr, "test-lwk: missing %s or %s\n", libihk, topo);
+		return 99;
+	}
+	snprintf(tmp, sizeof(tmp), "%s/test-lwk.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(tmp)) {
+		perror("mkdtemp");
+		return 99;
+	}
+	snprintf(state, sizeof(state), "%s/state", tmp);
+	snprintf(dev_dir, sizeof(dev_dir), "%s/ihk/dev", tmp);
+	snprintf(image, sizeof(image), "%s/mckernel.img", tmp);
+	snprintf(conf_path, sizeof(conf_path), "%s/mckernel.conf", tmp);
+	write_text(image, "dummy McKernel image\n");
+	snprintf(text, sizeof(text),
+		 "libihk = %s\nimage = %s\nkargs = hidos ksyslogd=0\nstate_dir = %s\n"
+		 "device_dir = %s\ntopology = %s\nihk_double_state = %s/ihk\n"
+		 "ihk_double_topology = %s\nmem_fraction = 0.25\nboot_timeout = 5\n"
+		 "shutdown_timeout = 1\n",
+		 libihk, image, state, dev_dir, topo, tmp, topo);
+	write_text(conf_path, text);
+	setenv("SLURM_MCKERNEL_CONF", conf_path, 1);
+	snprintf(path, sizeof(path), "%s/ihk", tmp);
+	setenv("IHK_DOUBLE_STATE", path, 1);
+	unsetenv("IHK_DOUBLE_FAULT");
+
+	rc = mck_config_load(conf_path, NULL, &cfg, &err);
+	is_int(rc, 0, "configuration loads (%s)", err.msg);
+	if (rc)
+		return done_testing();
+	snprintf(path, sizeof(path), "%s/steps.log", tmp);
+	log = fopen(path, "w+");
+	mck_lwk_set_log(log);
+
+	ok(node_clean(&cfg, "fresh node"), "a fresh node is clean");
+
+	/* ---- boot */
+	rc = mck_lwk_boot(&cfg, &job, &err);
+	is_int(rc, 0, "boot job 42 (%s)", rc ? err.msg : "ok");
+	out = capture_status(&cfg, &rc);
+	is_int(rc, 0, "status works");
+	ok(out && strstr(out, "os 0: RUNNING"), "status shows os 0 RUNNING");
+	ok(out && strstr(out, "owner uid 1001"), "status shows the owner");
+	ok(out && strstr(out, "job 42"), "status shows the job");
+	free(out);
+	snprintf(path, sizeof(path), "%s/mcos0", dev_dir);
+	ok(stat(path, &st) == 0 && st.st_uid == 1001 && st.st_gid == 1002 &&
+	   (st.st_mode & 0777) == 0600, "device mcos0 is 1001:1002 mode 0600");
+	{
+		struct mck_jobrec r;
+
+		rc = mck_jobrec_read(state, 42, &r, &err);
+		is_int(rc, 0, "job record 42 written");
+		if (!rc) {
+			is_str(r.state, "running", "record state is running");
+			is_int(r.os, 0, "record names os 0");
+			is_int(r.uid, 1001, "record names the uid");
+			ok(r.cpus && *r.cpus, "record names the LWK CPUs (%s)", r.cpus);
+			mck_jobrec_free(&r);
+		}
+	}
+	out = capture_check(&cfg, &rc);
+	is_int(rc, 1, "check: not clean while the job runs");
+	ok(out && strstr(out, "os 0: RUNNING, owner uid 1001, job 42"), "check names the instance");
+	ok(out && strstr(out, "job record: 42"), "check names the job record");
+	free(out);
+	snprintf(path, sizeof(path), "%s/log/lifecycle.log", state);
+	ok(file_contains(path, "job 42: ihk_reserve_cpu(") && file_contains(path, " ms\n"),
+	   "lifecycle.log has the timed steps");
+	ok(file_contains(path, "ihk_os_boot(0) ok"), "lifecycle.log has the boot step");
+
+	/* ---- teardown, twice */
+	rc = mck_lwk_teardown(&cfg, 42, &err);
+	is_int(rc, 0, "teardown job 42 (%s)", rc ? err.msg : "ok");
+	ok(node_clean(&cfg, "after teardown"), "node clean after teardown");
+	snprintf(path, sizeof(path), "%s/jobs/42.job", state);
+	ok(access(path, F_OK) != 0, "job record removed");
+	snprintf(path, sizeof(path), "%s/kmsg/42.kmsg", state);
+	ok(access(path, R_OK) == 0, "kmsg saved before shutdown");
+	rc = mck_lwk_teardown(&cfg, 42, &err);
+	is_int(rc, 0, "teardown twice is fine (%s)", rc ? err.msg : "ok");
+	rc = mck_lwk_teardown(&cfg, 7, &err);
+	is_int(rc, 0, "teardown of a job that never booted is fine");
+
+	/* ---- missing image */
+	{
+		char *saved = cfg.image;
+
+		cfg.image = (char *)"/nonexistent/mckernel.img";
+		rc = mck_lwk_boot(&cfg, &job, &err);
+		ok(rc < 0 && strstr(err.msg, "boot failed at image check"),
+		   "missing image fails at the image check (%s)", err.msg);
+		ok(node_clean(&cfg, "missing image"), "missing image leaves the node clean");
+		cfg.image = saved;
+	}
+
+	/* ---- every call of the boot sequence fails in turn */
+	{
+		static const char *const calls[] = {
+			"ihk_reserve_cpu", "ihk_reserve_mem", "ihk_create_os",
+			"ihk_os_assign_cpu", "ihk_os_set_ikc_map", "ihk_os_assign_mem",
+			"ihk_os_load", "ihk_os_kargs", "ihk_os_boot",
+		};
+
+		for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+			char spec[128], want[160];
+
+			snprintf(spec, sizeof(spec), "%s:EINVAL:always", calls[i]);
+			setenv("IHK_DOUBLE_FAULT", spec, 1);
+			rc = mck_lwk_boot(&cfg, &job, &err);
+			snprintf(want, sizeof(want), "boot failed at %s: Invalid argument (-22)", calls[i]);
+			ok(rc == -EINVAL && strstr(err.msg, want), "%s fails: error names it (%s)",
+			   calls[i], err.msg);
+			unsetenv("IHK_DOUBLE_FAULT");
+			ok(node_clean(&cfg, calls[i]), "%s fails: nothing stays reserved", calls[i]);
+			snprintf(path, sizeof(path), "%s/jobs/42.job", state);
+			ok(access(path, F_OK) != 0, "%s fails: no job record left", calls[i]);
+		}
+	}
+
+	/* ---- -ENOMEM once: compact and retry */
+	setenv("IHK_DOUBLE_FAULT", "ihk_reserve_mem:ENOMEM:once", 1);
+	rc = mck_lwk_boot(&cfg, &job, &err);
+	unsetenv("IHK_DOUBLE_FAULT");
+	is_int(rc, 0, "ENOMEM once: boot succeeds after the retry (%s)", rc ? err.msg : "ok");
+	snprintf(path, sizeof(path), "%s/log/lifecycle.log", state);
+	ok(file_contains(path, "compact memory"), "ENOMEM: memory compaction attempted");
+
+	/* ---- recovery: a new job's boot cleans what job 42 left */
+	job.job = 43;
+	rc = mck_lwk_boot(&cfg, &job, &err);
+	is_int(rc, 0, "boot job 43 over job 42's leftovers (%s)", rc ? err.msg : "ok");
+	snprintf(path, sizeof(path), "%s/jobs/42.job", state);
+	ok(access(path, F_OK) != 0, "job 42's record is gone");
+	out = capture_status(&cfg, &rc);
+	ok(out && strstr(out, "job 43") && !strstr(out, "job 42"), "only job 43 remains");
+	free(out);
+
+	/* ---- a process holds the device: teardown fails naming it, then works */
+	{
+		char dev[PATH_MAX + 64];
+		int fd;
+
+		snprintf(dev, sizeof(dev), "%s/mcos0", dev_dir);
+		fd = open(dev, O_RDWR);
+		ok(fd >= 0, "hold %s open", dev);
+		rc = mck_lwk_teardown(&cfg, 43, &err);
+		snprintf(text, sizeof(text), "pid %ld", (long)getpid());
+		ok(rc == -EBUSY && strstr(err.msg, "ihk_destroy_os") && strstr(err.msg, text),
+		   "teardown stuck: error names destroy and the holder (%s)", err.msg);
+		out = capture_check(&cfg, &rc);
+		is_int(rc, 1, "node reported not clean while stuck");
+		ok(out && strstr(out, "job record: 43"), "the record stays for recovery");
+		free(out);
+		if (fd >= 0)
+			close(fd);
+		rc = mck_lwk_teardown(&cfg, 43, &err);
+		is_int(rc, 0, "teardown after the holder left (%s)", rc ? err.msg : "ok");
+		ok(node_clean(&cfg, "after held teardown"), "node clean");
+	}
+
+	/* ---- a kernel that never reaches RUNNING */
+	setenv("IHK_DOUBLE_BOOT_HANG", "1", 1);
+	setenv("IHK_DOUBLE_BOOT_POLL_COUNT", "2", 1);
+	setenv("IHK_DOUBLE_BOOT_POLL_INTERVAL_MS", "10", 1);
+	job.job = 45;
+	rc = mck_lwk_boot(&cfg, &job, &err);
+	ok(rc < 0 && (strstr(err.msg, "boot failed at ihk_os_boot") ||
+		      strstr(err.msg, "boot failed at wait RUNNING")),
+	   "hanging boot fails, naming the step (%s)", err.msg);
+	unsetenv("IHK_DOUBLE_BOOT_HANG");
+	unsetenv("IHK_DOUBLE_BOOT_POLL_COUNT");
+	unsetenv("IHK_DOUBLE_BOOT_POLL_INTERVAL_MS");
+	ok(node_clean(&cfg, "hanging boot"), "hanging boot: node clean");
+
+	/* ---- a kernel that panics while the job runs */
+	setenv("IHK_DOUBLE_PANIC_AFTER_S", "0.05", 1);
+	job.job = 46;
+	rc = mck_lwk_boot(&cfg, &job, &err);
+	is_int(rc, 0, "boot job 46 (%s)", rc ? err.msg : "ok");
+	usleep(300 * 1000);
+	out = capture_status(&cfg, &rc);
+	ok(out && strstr(out, "os 0: PANIC"), "status shows the panic");
+	free(out);
+	rc = mck_lwk_teardown(&cfg, 46, &err);
+	unsetenv("IHK_DOUBLE_PANIC_AFTER_S");
+	is_int(rc, 0, "teardown of a panicked instance (%s)", rc ? err.msg : "ok");
+	snprintf(path, sizeof(path), "%s/kmsg/46.kmsg", state);
+	ok(access(path, R_OK) == 0, "the panicked kernel's messages are saved");
+	ok(node_clean(&cfg, "after panic"), "node clean after a panic");
+
+	/* ---- clean by hand: a boot, then mck_lwk_clean */
+	job.job = 44;
+	rc = mck_lwk_boot(&cfg, &job, &err);
+	is_int(rc, 0, "boot job 44");
+	rc = mck_lwk_clean(&cfg, &err);
+	is_int(rc, 0, "clean (%s)", rc ? err.msg : "ok");
+	ok(node_clean(&cfg, "after clean"), "node clean after clean");
+
+	mck_lwk_set_log(NULL);
+	fclose(log);
+	mck_config_free(&cfg);
+	if (!mck_test_failed) {
+		char *argv[] = { "rm", "-rf", tmp, NULL };
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			execvp("rm", argv);
+			_exit(127);
+		}
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+	} else {
+		printf("# state kept in %s\n", tmp);
+	}
+	return done_testing();
+}

@@ -1,0 +1,252 @@
+/* mck-slurmd-script.c: see mck-slurmd-script.h. */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mck-config.h"
+#include "prologue/mck-slurmd-script.h"
+#include "mck-util.h"
+
+#define MAX_ID 0xfffffffeUL	/* Slurm ids and uids are 32-bit, NO_VAL excluded */
+
+struct script {
+	enum mck_script_kind kind;
+	const char *name;		/* mck-prologue / mck-epilogue */
+	unsigned long job;
+	const char *state_dir;		/* NULL until the configuration is loaded */
+};
+
+/* One line to prolog.log (when the state dir is known). */
+static void append_log(const struct script *s, const char *line)
+{
+	char path[PATH_MAX], stamp[64];
+	time_t now = time(NULL);
+	struct tm tm;
+	FILE *f;
+
+	if (!s->state_dir)
+		return;
+	snprintf(path, sizeof(path), "%s/log", s->state_dir);
+	if (mck_mkdir_p(path, 0755, NULL))
+		return;
+	snprintf(path, sizeof(path), "%s/log/prolog.log", s->state_dir);
+	f = fopen(path, "ae");
+	if (!f)
+		return;
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(f, "%s pid=%ld %s\n", stamp, (long)getpid(), line);
+	fclose(f);
+}
+
+/* The failure reason: stdout (slurmd logs it), syslog, prolog.log. */
+static int script_fail(const struct script *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int script_fail(const struct script *s, const char *fmt, ...)
+{
+	char reason[1024], line[1200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	if (s->job)
+		snprintf(line, sizeof(line), "%s: job %lu: %s", s->name, s->job, reason);
+	else
+		snprintf(line, sizeof(line), "%s: %s", s->name, reason);
+	printf("%s\n", line);
+	fflush(stdout);
+	openlog("slurm-mckernel", LOG_PID, LOG_DAEMON);
+	syslog(LOG_ERR, "%s", line);
+	closelog();
+	append_log(s, line);
+	return 1;
+}
+
+static int env_id(const struct script *s, const char *var, unsigned long *out)
+{
+	const char *v = getenv(var);
+
+	if (!v)
+		return script_fail(s, "%s is not set: run me only as slurmd's Prolog/Epilog", var);
+	if (mck_parse_ulong(v, out) || *out > MAX_ID)
+		return script_fail(s, "%s='%s': expected a decimal id from 0 to %lu",
+				   var, v, MAX_ID);
+	return 0;
+}
+
+static int valid_partition(const char *p)
+{
+	if (!*p || strlen(p) > 64)
+		return 0;
+	for (; *p; p++)
+		if (!(*p == '_' || *p == '-' || *p == '.' ||
+		      (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9')))
+			return 0;
+	return 1;
+}
+
+/* Last non-empty line of text (modified in place). */
+static const char *last_line(char *text)
+{
+	char *end = text + strlen(text), *start;
+
+	while (end > text && (end[-1] == '\n' || end[-1] == ' '))
+		*--end = '\0';
+	start = strrchr(text, '\n');
+	return start ? start + 1 : text;
+}
+
+/*
+ * Run argv[0] with argv, its stderr collected (bounded) into buf; the
+ * child's stdout stays ours. Returns the wait status or -1.
+ */
+static int run_collect(char *const argv[], char *buf, size_t len)
+{
+	int pfd[2], status;
+	size_t used = 0;
+	pid_t pid;
+
+	buf[0] = '\0';
+	if (pipe2(pfd, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		if (dup2(pfd[1], STDERR_FILENO) < 0)
+			_exit(127);
+		execv(argv[0], argv);
+		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(pfd[1]);
+	for (;;) {
+		char chunk[1024];
+		ssize_t r = read(pfd[0], chunk, sizeof(chunk));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		/* keep the tail: the reason is the last line */
+		if (used + r >= len) {
+			size_t drop = used + r - (len - 1);
+
+			if (drop > used)
+				drop = used;
+			memmove(buf, buf + drop, used - drop);
+			used -= drop;
+			if ((size_t)r > len - 1 - used)
+				r = len - 1 - used;
+		}
+		memcpy(buf + used, chunk, r);
+		used += r;
+		buf[used] = '\0';
+	}
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return status;
+}
+
+int mck_slurmd_script_main(enum mck_script_kind kind)
+{
+	struct script s = {
+		.kind = kind,
+		.name = kind == MCK_SCRIPT_PROLOG ? "mck-prologue" : "mck-epilogue",
+	};
+	struct mck_config cfg;
+	struct mck_error err = { 0 };
+	unsigned long uid = 0, gid = 0;
+	const char *partition = getenv("SLURM_JOB_PARTITION");
+	char job_s[32], uid_s[32], gid_s[32], out[4096], line[1200];
+	char *argv[16];
+	int argc = 0, status;
+	double t0 = mck_now_ms();
+
+	/* Only jobs that asked for --mckernel (any value, even empty). */
+	if (!getenv(MCK_SPANK_OPTION_ENV))
+		return 0;
+	if (env_id(&s, "SLURM_JOB_ID", &s.job))
+		return 1;
+	if (kind == MCK_SCRIPT_PROLOG &&
+	    (env_id(&s, "SLURM_JOB_UID", &uid) || env_id(&s, "SLURM_JOB_GID", &gid)))
+		return 1;
+	if (partition && !*partition)
+		partition = NULL;
+	if (partition && !valid_partition(partition))
+		return script_fail(&s, "SLURM_JOB_PARTITION='%s': not a partition name", partition);
+	if (mck_config_load(NULL, partition, &cfg, &err))
+		return script_fail(&s, "%s", err.msg);
+	s.state_dir = cfg.state_dir;
+
+	snprintf(job_s, sizeof(job_s), "%lu", s.job);
+	snprintf(uid_s, sizeof(uid_s), "%lu", uid);
+	snprintf(gid_s, sizeof(gid_s), "%lu", gid);
+	argv[argc++] = cfg.mckctl;
+	if (*cfg.path) {
+		argv[argc++] = "--config";
+		argv[argc++] = cfg.path;
+	}
+	if (partition) {
+		argv[argc++] = "--partition";
+		argv[argc++] = (char *)partition;
+	}
+	argv[argc++] = "--quiet";
+	if (kind == MCK_SCRIPT_PROLOG) {
+		argv[argc++] = "boot";
+		argv[argc++] = "--job";
+		argv[argc++] = job_s;
+		argv[argc++] = "--uid";
+		argv[argc++] = uid_s;
+		argv[argc++] = "--gid";
+		argv[argc++] = gid_s;
+	} else {
+		argv[argc++] = "teardown";
+		argv[argc++] = "--job";
+		argv[argc++] = job_s;
+	}
+	argv[argc] = NULL;
+
+	status = run_collect(argv, out, sizeof(out));
+	if (status < 0) {
+		int rc = script_fail(&s, "cannot run %s: %s", cfg.mckctl, strerror(errno));
+
+		mck_config_free(&cfg);
+		return rc;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		const char *why = last_line(out);
+		int rc;
+
+		if (WIFSIGNALED(status))
+			rc = script_fail(&s, "%s %s killed by signal %d%s%s", cfg.mckctl,
+					 kind == MCK_SCRIPT_PROLOG ? "boot" : "teardown",
+					 WTERMSIG(status), *why ? ": " : "", why);
+		else
+			rc = script_fail(&s, "%s", *why ? why : "mckctl failed without a reason");
+		mck_config_free(&cfg);
+		return rc;
+	}
+	snprintf(line, sizeof(line), "%s: job %lu: %s ok %.0f ms", s.name, s.job,
+		 kind == MCK_SCRIPT_PROLOG ? "boot" : "teardown", mck_now_ms() - t0);
+	append_log(&s, line);
+	mck_config_free(&cfg);
+	return 0;
+}

@@ -1,0 +1,34 @@
+/*
+ * mck-spank.h: internals shared by the files of the SPANK plugin
+ * spank_mckernel.so, one file per context (pyxis style):
+ *   mckernel.c  init / init_post_opt / exit, option and plugstack arguments
+ *   local.c     srun, sbatch, salloc: validate --mckernel at submit time
+ *   remote.c    slurmstepd: run each task of a user step through mcexec
+ * Nothing here is exported: the version script keeps only slurm_spank_*
+ * and the plugin_* data visible.
+ */
+#ifndef MCK_SPANK_H
+#define MCK_SPANK_H
+
+#include <slurm/spank.h>
+
+#include "argv.h"
+
+#define MCK_SPANK_PREFIX "spank_mckernel: "
+
+/* The plugin's whole state: one per process that loads it. */
+struct mck_spank_ctx {
+	spank_context_t context;
+	char *config_path;		/* plugstack.conf config=FILE, or NULL */
+	int opt_seen;			/* the option callback ran */
+	char *opt_value;		/* its argument, NULL for bare --mckernel */
+	struct mck_spank_opts opts;	/* parsed value */
+};
+
+/* Option callback work, per side. 0 or -1 (message already logged). */
+int mck_spank_local_option(struct mck_spank_ctx *ctx, const char *value);
+int mck_spank_local_post_opt(spank_t sp, struct mck_spank_ctx *ctx);
+
+int mck_spank_remote_task_init(spank_t sp, struct mck_spank_ctx *ctx);
+
+#endif

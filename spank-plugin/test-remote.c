@@ -1,0 +1,210 @@
+/*
+ * test-remote.c: remote.c (the slurmstepd side) driven by a fake SPANK
+ * runtime: which tasks are left alone, the one-line failure without a job
+ * record, and the exact command line exec'd (mcexec = a script printing
+ * each word in brackets).
+ */
+#include "config.h"
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <slurm/slurm.h>
+
+#include "mck-jobrec.h"
+#include "mck-spank.h"
+#include "mck-test.h"
+
+/* ---------------------------------------------- the fake SPANK runtime */
+static struct {
+	int asked;		/* job used --mckernel */
+	uint32_t job, step, ntasks;
+	int argc;
+	char **argv;
+	char **env;
+} fake;
+static char last_error[2048];
+
+spank_err_t spank_get_item(spank_t sp, spank_item_t item, ...)
+{
+	va_list ap;
+
+	va_start(ap, item);
+	switch (item) {
+	case S_JOB_ID: *va_arg(ap, uint32_t *) = fake.job; break;
+	case S_JOB_STEPID: *va_arg(ap, uint32_t *) = fake.step; break;
+	case S_JOB_LOCAL_TASK_COUNT: *va_arg(ap, uint32_t *) = fake.ntasks; break;
+	case S_JOB_ARGV:
+		*va_arg(ap, int *) = fake.argc;
+		*va_arg(ap, char ***) = fake.argv;
+		break;
+	case S_JOB_ENV: *va_arg(ap, char ***) = fake.env; break;
+	default:
+		va_end(ap);
+		return ESPANK_BAD_ARG;
+	}
+	va_end(ap);
+	return ESPANK_SUCCESS;
+}
+
+spank_err_t spank_option_getopt(spank_t sp, struct spank_option *opt, char **optarg)
+{
+	if (!fake.asked || strcmp(opt->name, "mckernel"))
+		return ESPANK_ERROR;
+	*optarg = NULL;
+	return ESPANK_SUCCESS;
+}
+
+int spank_remote(spank_t sp) { return 1; }
+const char *spank_strerror(spank_err_t err) { return "fake spank error"; }
+
+void slurm_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+}
+
+/* ------------------------------------------------------------- helpers */
+
+/* Run task_init in a child; its stdout (the exec'd fake mcexec) into out. */
+static int run_task_init(struct mck_spank_ctx *ctx, char *out, size_t len, int *rc_out)
+{
+	int fds[2], status;
+	ssize_t got = 0, r;
+	pid_t pid;
+
+	fflush(stdout);
+	if (pipe(fds))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		dup2(fds[1], 1);
+		int rc = mck_spank_remote_task_init(NULL, ctx);
+		if (rc == 0)
+			printf("NOT-WRAPPED\n");
+		else
+			printf("FAILED: %s\n", last_error);
+		fflush(stdout);
+		_exit(rc == 0 ? 0 : 1);
+	}
+	close(fds[1]);
+	while (got < (ssize_t)len - 1 && (r = read(fds[0], out + got, len - 1 - got)) > 0)
+		got += r;
+	out[got] = '\0';
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	*rc_out = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return 0;
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/test-remote.XXXXXX", conf[256], bindir[300], prog[320], mcexec[320];
+	char *argv[] = { "myprog", "-c", "3", "--", "x y", NULL };
+	char env_path[400];
+	char *env[] = { env_path, "SLURMD_NODENAME=node7", NULL };
+	struct mck_spank_ctx ctx = { 0 };
+	struct mck_jobrec rec = { 0 };
+	struct mck_error err = { 0 };
+	char out[4096], want[1024];
+	FILE *f;
+	int rc;
+
+	ok(mkdtemp(dir) != NULL, "temp dir");
+	snprintf(bindir, sizeof(bindir), "%s/bin", dir);
+	mkdir(bindir, 0755);
+	snprintf(prog, sizeof(prog), "%s/myprog", bindir);
+	f = fopen(prog, "w");
+	if (f) { fputs("#!/bin/sh\n", f); fclose(f); }
+	chmod(prog, 0755);
+	snprintf(mcexec, sizeof(mcexec), "%s/fake-mcexec", dir);
+	f = fopen(mcexec, "w");
+	if (f) { fputs("#!/bin/sh\nfor a; do printf '[%s]' \"$a\"; done; echo\n", f); fclose(f); }
+	chmod(mcexec, 0755);
+	snprintf(env_path, sizeof(env_path), "PATH=/nonexistent:%s", bindir);
+	snprintf(conf, sizeof(conf), "%s/mckernel.conf", dir);
+	f = fopen(conf, "w");
+	if (f) {
+		fprintf(f, "mcexec = %s\nstate_dir = %s\n", mcexec, dir);
+		fclose(f);
+	}
+	ctx.config_path = conf;
+	fake.job = 77;
+	fake.step = 0;
+	fake.ntasks = 3;
+	fake.argc = 5;
+	fake.argv = argv;
+	fake.env = env;
+
+	fake.asked = 0;
+	run_task_init(&ctx, out, sizeof(out), &rc);
+	is_str(out, "NOT-WRAPPED\n", "a job without --mckernel is left alone");
+
+	fake.asked = 1;
+	fake.step = SLURM_BATCH_SCRIPT;
+	run_task_init(&ctx, out, sizeof(out), &rc);
+	is_str(out, "NOT-WRAPPED\n", "the batch step is never wrapped");
+	fake.step = SLURM_EXTERN_CONT;
+	run_task_init(&ctx, out, sizeof(out), &rc);
+	is_str(out, "NOT-WRAPPED\n", "the extern step is never wrapped");
+
+	fake.step = 0;
+	run_task_init(&ctx, out, sizeof(out), &rc);
+	is_int(rc, 1, "no job record: the task fails");
+	is_str(out, "FAILED: spank_mckernel: job 77 has no McKernel instance on node7: "
+	       "was the job submitted with --mckernel?\n", "one-line reason");
+
+	rec.job = 77;
+	rec.os = 0;
+	mck_jobrec_set(&rec.state, "running");
+	is_int(mck_jobrec_write(dir, &rec, &err), 0, "job record written");
+	run_task_init(&ctx, out, sizeof(out), &rc);
+	is_int(rc, 0, "the exec'd command ran");
+	snprintf(want, sizeof(want), "[-n][3][--][%s][-c][3][--][x y]\n", prog);
+	is_str(out, want, "exec'd MCEXEC -n NTASKS -- PROGRAM(resolved in the task's PATH) ARGS");
+
+	rec.os = 2;
+	mck_jobrec_write(dir, &rec, &err);
+	fake.ntasks = 1;
+	run_task_init(&ctx, out, sizeof(out), &rc);
+	snprintf(want, sizeof(want), "[-n][1][--][2][%s][-c][3][--][x y]\n", prog);
+	is_str(out, want, "OS index given when not 0");
+
+	argv[0] = "no-such-prog";
+	run_task_init(&ctx, out, sizeof(out), &rc);
+	is_int(rc, 1, "missing program: the task fails");
+	ok(strstr(out, "no-such-prog: command not found") != NULL, "reason: %s", out);
+	argv[0] = "myprog";
+
+	rec.os = -1;
+	mck_jobrec_write(dir, &rec, &err);
+	run_task_init(&ctx, out, sizeof(out), &rc);
+	ok(rc == 1 && strstr(out, "has no McKernel instance on node7"), "record without OS: fails");
+
+	f = fopen(conf, "w");
+	if (f) { fputs("bogus = 1\n", f); fclose(f); }
+	run_task_init(&ctx, out, sizeof(out), &rc);
+	ok(rc == 1 && strstr(out, "spank_mckernel: ") && strstr(out, "mckernel.conf"),
+	   "bad configuration: fails with the file named: %s", out);
+
+	mck_jobrec_free(&rec);
+	mck_jobrec_remove(dir, 77, &err);
+	unlink(conf);
+	unlink(prog);
+	unlink(mcexec);
+	snprintf(bindir, sizeof(bindir), "%s/jobs", dir);
+	rmdir(bindir);
+	snprintf(bindir, sizeof(bindir), "%s/bin", dir);
+	rmdir(bindir);
+	rmdir(dir);
+	return done_testing();
+}

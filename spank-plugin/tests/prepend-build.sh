@@ -1,0 +1,47 @@
+#!/bin/sh
+# The Slurm 23.11+ path of remote.c (spank_prepend_task_argv) compiles:
+# build it against this system's spank.h plus the 23.11 declaration,
+# generated into a temporary directory (no Slurm header is committed).
+set -u
+: "${top_srcdir:?}" "${top_builddir:?}"
+n=0 failed=0
+t() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+mk_var() { sed -n "s/^$1 = //p" "$top_builddir/Makefile" | head -n 1; }
+
+CC=$(mk_var CC)
+SLURM_CPPFLAGS=$(mk_var SLURM_CPPFLAGS)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Where the compiler finds slurm/spank.h.
+printf '#include <slurm/spank.h>\n' >"$tmp/probe.c"
+spank_h=$($CC $SLURM_CPPFLAGS -M "$tmp/probe.c" 2>/dev/null | tr ' \\' '\n\n' | grep '/slurm/spank\.h$' | head -n 1)
+[ -n "$spank_h" ] && [ -f "$spank_h" ]; t $? "found the system spank.h: $spank_h"
+
+mkdir -p "$tmp/fake-slurm-23.11/slurm"
+# The system header, then the Slurm 23.11 declaration appended (a repeated
+# extern declaration is harmless if the header is included twice).
+cp "$spank_h" "$tmp/fake-slurm-23.11/slurm/spank.h"
+cat >>"$tmp/fake-slurm-23.11/slurm/spank.h" <<'DECL'
+/* Appended by slurm-mckernel's test: what Slurm 23.11 declares. */
+extern spank_err_t spank_prepend_task_argv(spank_t spank, int argc, const char *argv[]);
+DECL
+grep -q 'spank_prepend_task_argv' "$tmp/fake-slurm-23.11/slurm/spank.h"; t $? "fake 23.11 spank.h generated"
+
+flags="-std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -DHAVE_SPANK_PREPEND_TASK_ARGV=1
+	-I$top_builddir -I$top_srcdir -I$top_srcdir/common -I$top_srcdir/spank-plugin
+	-I$tmp/fake-slurm-23.11 $SLURM_CPPFLAGS"
+$CC $flags -c "$top_srcdir/spank-plugin/remote.c" -o "$tmp/remote-2311.o" 2>"$tmp/err"
+rc=$?; [ $rc = 0 ] || sed 's/^/# /' "$tmp/err"
+t $rc "remote.c compiles (-Werror) with spank_prepend_task_argv"
+nm "$tmp/remote-2311.o" 2>/dev/null | grep -q ' U spank_prepend_task_argv$'; t $? "23.11 path calls spank_prepend_task_argv"
+nm "$tmp/remote-2311.o" 2>/dev/null | grep -q ' U execve$'; [ $? != 0 ]; t $? "23.11 path does not exec mcexec itself"
+
+# The same file without the declaration takes the 22.05 exec path.
+$CC $(echo "$flags" | sed "s|-DHAVE_SPANK_PREPEND_TASK_ARGV=1||; s|-I$tmp/fake-slurm-23.11||") \
+	-c "$top_srcdir/spank-plugin/remote.c" -o "$tmp/remote-2205.o" 2>"$tmp/err"
+rc=$?; [ $rc = 0 ] || sed 's/^/# /' "$tmp/err"
+t $rc "remote.c compiles (-Werror) for 22.05"
+nm "$tmp/remote-2205.o" 2>/dev/null | grep -q ' U execve$'; t $? "22.05 path execs mcexec"
+echo "1..$n"
+[ $failed = 0 ]
