@@ -14,8 +14,10 @@ cluster=$src/test-cluster/cluster
 eval "$("$cluster" env)"
 install -m 0755 "$build/tests/programs/mpi_hello" "$TC_SHARE/mpi_hello"
 
+echo "== how each node is split (mck-maps --format picture):"
+"$build/hwloc-maps/mck-maps" --topology "$TC_ROOT/etc/node-topology.xml" --format picture
 for n in $TC_NODE_NAMES; do
-	echo "== plan of $n (mckctl plan):"
+	echo "== plan of $n as mcreboot.sh arguments (mckctl plan):"
 	"$cluster" node "$n" "$build/lwk/mckctl" plan --format mcreboot
 done
 echo "== srun -N2 -n4 --mpi=pmix --mckernel ./mpi_hello  (as $TC_USER)"
