@@ -4,12 +4,16 @@ common_libmckcommon_la_SOURCES = \
 	common/mck-error.c common/mck-error.h \
 	common/mck-lists.c common/mck-lists.h \
 	common/mck-config.c common/mck-config.h \
+	common/mck-options.c common/mck-options.h \
 	common/mck-jobrec.c common/mck-jobrec.h \
 	common/mck-util.c common/mck-util.h
 
-check_PROGRAMS += common/test-lists common/test-config
-TESTS += common/test-lists common/test-config
+check_PROGRAMS += common/test-lists common/test-config common/test-options
+TESTS += common/test-lists common/test-config common/test-options
 common_test_lists_SOURCES = common/test-lists.c common/mck-test.h
 common_test_lists_LDADD = common/libmckcommon.la
 common_test_config_SOURCES = common/test-config.c common/mck-test.h
 common_test_config_LDADD = common/libmckcommon.la
+common_test_options_SOURCES = common/test-options.c common/mck-test.h
+common_test_options_LDADD = common/libmckcommon.la
+dist_man_MANS += doc/mckernel.conf.5

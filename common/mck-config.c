@@ -1,4 +1,4 @@
-/* mck-config.c: see mck-config.h. */
+/* mck-config.c: see mck-config.h and doc/mckernel.conf.5. */
 #include "config.h"
 #include <ctype.h>
 #include <errno.h>
@@ -9,39 +9,146 @@
 #include <string.h>
 
 #include "mck-config.h"
+#include "mck-lists.h"
+#include "mck-options.h"
 
-enum key_type { K_PATH, K_STRING, K_FRACTION, K_SECONDS };
+enum key_type {
+	K_PATH,		/* absolute path */
+	K_STRING,	/* any text */
+	K_FRACTION,	/* decimal in (0, 0.98] */
+	K_SECONDS,	/* whole seconds 1..3600 */
+	K_COUNT,	/* integer min..max */
+	K_SIZE,		/* size, 0 allowed */
+	K_SIZE4M,	/* size > 0, multiple of 4 MiB */
+	K_PREMAP,	/* SIZE[,MAX] */
+	K_BOOL,		/* yes|no */
+	K_CHOICE,	/* choice[0] -> 0, choice[1] -> 1 */
+	K_CPULIST,	/* CPU list */
+	K_ENV,		/* NAME=VALUE, repeatable */
+	K_USERKEYS,	/* option key names */
+};
+
+/* Groups of alternative keys: at most one per section. */
+enum key_group { G_NONE = 0, G_KEEP, G_MEM, G_COUNT };
 
 struct key_def {
 	const char *name;
 	enum key_type type;
 	size_t offset;
-	const char *help;
+	const char *help;		/* what is expected */
+	enum key_group group;
+	int mode;			/* value of cfg->keep / cfg->mem_mode it selects */
+	long min, max;			/* K_COUNT */
+	const char *choice[2];		/* K_CHOICE */
+	int empty_ok;			/* K_PATH: "" allowed (unset) */
 };
 
-#define STR(f) offsetof(struct mck_config, f)
+#define OFF(f) offsetof(struct mck_config, f)
+#define KEY(n, t, f, h, ...) { .name = n, .type = t, .offset = OFF(f), .help = h, __VA_ARGS__ }
 
 static const struct key_def keys[] = {
-	{ "libihk", K_PATH, STR(libihk), "path of libihk.so" },
-	{ "mcexec", K_PATH, STR(mcexec), "path of mcexec" },
-	{ "mckctl", K_PATH, STR(mckctl), "path of mckctl" },
-	{ "image", K_PATH, STR(image), "path of mckernel.img" },
-	{ "kargs", K_STRING, STR(kargs), "kernel arguments containing hidos" },
-	{ "state_dir", K_PATH, STR(state_dir), "directory for job records" },
-	{ "device_dir", K_PATH, STR(device_dir), "directory of the mcosN devices" },
-	{ "topology", K_STRING, STR(topology), "hwloc XML file, or empty for the live machine" },
-	{ "mem_fraction", K_FRACTION, STR(mem_fraction), "a number in (0, 0.98]" },
-	{ "boot_timeout", K_SECONDS, STR(boot_timeout), "whole seconds, 1 to 3600" },
-	{ "shutdown_timeout", K_SECONDS, STR(shutdown_timeout), "whole seconds, 1 to 3600" },
-	{ "ihk_double_state", K_PATH, STR(ihk_double_state), "state directory of the IHK double" },
-	{ "ihk_double_topology", K_STRING, STR(ihk_double_topology), "hwloc XML for the IHK double" },
+	KEY("libihk", K_PATH, libihk, "an absolute path of libihk.so"),
+	KEY("mcexec", K_PATH, mcexec, "an absolute path of mcexec"),
+	KEY("mckctl", K_PATH, mckctl, "an absolute path of mckctl"),
+	KEY("image", K_PATH, image, "an absolute path of mckernel.img"),
+	KEY("kargs", K_STRING, kargs, "kernel arguments containing hidos"),
+	KEY("state_dir", K_PATH, state_dir, "an absolute directory for job records"),
+	KEY("device_dir", K_PATH, device_dir, "an absolute directory of the mcosN devices"),
+	KEY("topology", K_STRING, topology, "hwloc XML file, or empty for the live machine"),
+	KEY("mem_fraction", K_FRACTION, mem_fraction, "a number in (0, 0.98] with at most 6 decimals",
+	    .group = G_MEM, .mode = MCK_CFG_MEM_FRACTION),
+	KEY("boot_timeout", K_SECONDS, boot_timeout, "whole seconds, 1 to 3600"),
+	KEY("shutdown_timeout", K_SECONDS, shutdown_timeout, "whole seconds, 1 to 3600"),
+	KEY("ihk_double_state", K_PATH, ihk_double_state,
+	  "an absolute state directory of the IHK double, or nothing", .empty_ok = 1),
+	KEY("ihk_double_topology", K_STRING, ihk_double_topology, "hwloc XML for the IHK double"),
+
+	/* planner policy */
+	KEY("linux_cores", K_COUNT, linux_cores,
+	  "cores kept for Linux per NUMA node, 1 to 1024", .group = G_KEEP, .mode = MCK_CFG_KEEP_PER_NUMA, .min = 1, .max = MCK_OPT_MAX_COUNT),
+	KEY("linux_cores_per_package", K_COUNT, linux_cores,
+	  "cores kept for Linux per package, 1 to 1024", .group = G_KEEP, .mode = MCK_CFG_KEEP_PER_PACKAGE, .min = 1, .max = MCK_OPT_MAX_COUNT),
+	KEY("linux_cpus", K_CPULIST, linux_cpus,
+	  "the CPUs kept for Linux as a CPU list such as 0,24-25", .group = G_KEEP, .mode = MCK_CFG_KEEP_CPULIST),
+	KEY("smt", K_CHOICE, smt_one, "all or one", .choice = { "all", "one" }),
+	KEY("mem_size", K_SIZE4M, mem_size,
+	  "a size per NUMA node, a multiple of 4M such as 8G", .group = G_MEM, .mode = MCK_CFG_MEM_SIZE),
+	KEY("mem_keep", K_SIZE4M, mem_keep,
+	  "the size per NUMA node left to Linux, a multiple of 4M such as 2G", .group = G_MEM, .mode = MCK_CFG_MEM_KEEP),
+	KEY("memory_only_nodes", K_CHOICE, memory_only_nodes, "exclude or include",
+	  .choice = { "exclude", "include" }),
+	KEY("ikc", K_CHOICE, ikc_spread, "per-numa or spread", .choice = { "per-numa", "spread" }),
+
+	/* mcexec defaults */
+	KEY("mpol_threshold", K_SIZE, mpol_threshold, "a size such as 1M, or 0 for mcexec's default"),
+	KEY("extend_heap_by", K_SIZE, extend_heap_by, "a size such as 8M, or 0 for mcexec's default"),
+	KEY("stack_premap", K_PREMAP, stack_premap,
+	  "SIZE or SIZE:MAX (SIZE,MAX) such as 2M:1G, or 0 for mcexec's default"),
+	KEY("uti", K_BOOL, uti, "yes or no"),
+	KEY("disable_sched_yield", K_BOOL, disable_sched_yield, "yes or no"),
+	KEY("mpol_no_heap", K_BOOL, mpol_no_heap, "yes or no"),
+	KEY("mpol_no_stack", K_BOOL, mpol_no_stack, "yes or no"),
+	KEY("mpol_no_bss", K_BOOL, mpol_no_bss, "yes or no"),
+	KEY("mpol_shm_premap", K_BOOL, mpol_shm_premap, "yes or no"),
+
+	/* steps */
+	KEY("env", K_ENV, env, "NAME=VALUE with NAME of letters, digits and _, or nothing to empty the list"),
+	KEY("instance_policy", K_CHOICE, instance_policy, "per-job or per-step",
+	  .choice = { "per-job", "per-step" }),
+	KEY("require_exclusive", K_BOOL, require_exclusive, "yes or no"),
+
+	/* what users may change */
+	KEY("user_keys", K_USERKEYS, user_keys, "a list of option keys, all, or none"),
+	KEY("max_mem_fraction", K_FRACTION, max_mem_fraction, "a number in (0, 0.98] with at most 6 decimals"),
+	KEY("max_mem_size", K_SIZE, max_mem_size, "a size such as 16G, or 0 for no limit"),
+	KEY("min_linux_cores", K_COUNT, min_linux_cores, "a core count from 1 to 1024",
+	  .min = 1, .max = MCK_OPT_MAX_COUNT),
+	KEY("max_linux_cores", K_COUNT, max_linux_cores, "a core count from 1 to 1024, or 0 for no limit",
+	  .min = 0, .max = MCK_OPT_MAX_COUNT),
+	KEY("max_procs_per_node", K_COUNT, max_procs_per_node,
+	  "a process count from 1 to 1024, or 0 for no limit", .min = 0, .max = MCK_OPT_MAX_COUNT),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
+#define MAX_LINE 4096
+#define MAX_FILE (1 << 20)
+#define MAX_SECTIONS 256
+#define MAX_ENV_NAME 128
+
+static const char builtin_env[] = "PMIX_MCA_gds=hash";
 
 static char **str_field(struct mck_config *cfg, const struct key_def *k)
 {
 	return (char **)((char *)cfg + k->offset);
+}
+
+static int *int_field(struct mck_config *cfg, const struct key_def *k)
+{
+	return (int *)((char *)cfg + k->offset);
+}
+
+static uint64_t *u64_field(struct mck_config *cfg, const struct key_def *k)
+{
+	return (uint64_t *)((char *)cfg + k->offset);
+}
+
+static const struct key_def *find_key(const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (!strcmp(keys[i].name, name))
+			return &keys[i];
+	return NULL;
+}
+
+static int set_string(char **field, const char *value)
+{
+	char *v = strdup(value);
+
+	if (!v)
+		return -ENOMEM;
+	free(*field);
+	*field = v;
+	return 0;
 }
 
 static int set_defaults(struct mck_config *cfg)
@@ -57,22 +164,33 @@ static int set_defaults(struct mck_config *cfg)
 		{ "topology", "" },
 		{ "ihk_double_state", "" },
 		{ "ihk_double_topology", "" },
+		{ "linux_cpus", "" },
 	};
 
 	memset(cfg, 0, sizeof(*cfg));
 	for (size_t i = 0; i < sizeof(defs) / sizeof(defs[0]); i++)
-		for (size_t k = 0; k < NKEYS; k++)
-			if (!strcmp(keys[k].name, defs[i].key)) {
-				char **f = str_field(cfg, &keys[k]);
-				*f = strdup(defs[i].value);
-				if (!*f)
-					return -ENOMEM;
-			}
+		if (set_string(str_field(cfg, find_key(defs[i].key)), defs[i].value))
+			return -ENOMEM;
 	cfg->path = strdup("");
 	cfg->mem_fraction = 0.5;
 	cfg->boot_timeout = 60;
 	cfg->shutdown_timeout = 30;
-	return cfg->path ? 0 : -ENOMEM;
+	cfg->keep = MCK_CFG_KEEP_PER_NUMA;
+	cfg->linux_cores = 1;
+	cfg->mem_mode = MCK_CFG_MEM_FRACTION;
+	cfg->env = calloc(MCK_CONFIG_MAX_ENV + 1, sizeof(char *));
+	if (!cfg->path || !cfg->env)
+		return -ENOMEM;
+	cfg->env[0] = strdup(builtin_env);
+	if (!cfg->env[0])
+		return -ENOMEM;
+	cfg->n_env = 1;
+	cfg->user_keys = MCK_OPT_ALL;
+	cfg->max_mem_fraction = 0.9;
+	cfg->min_linux_cores = 1;
+	cfg->instance_policy = MCK_INSTANCE_PER_JOB;
+	cfg->require_exclusive = 1;
+	return 0;
 }
 
 const char *mck_config_default_path(int *explicit_env)
@@ -112,165 +230,465 @@ static char *trim(char *s)
 	return s;
 }
 
-static const struct key_def *find_key(const char *name)
+/* ------------------------------------------------------------ the file */
+
+/* One "key = value" line, and which section it is in. */
+struct entry {
+	int section;			/* 0 global, i: sections[i - 1] */
+	const struct key_def *key;
+	char *value;
+	int line;
+};
+
+struct parsed {
+	const char *file;
+	struct entry *entries;
+	int n_entries;
+	char *sections[MAX_SECTIONS];
+	int section_lines[MAX_SECTIONS];
+	int n_sections;
+};
+
+static void parsed_free(struct parsed *p)
 {
-	for (size_t i = 0; i < NKEYS; i++)
-		if (!strcmp(keys[i].name, name))
-			return &keys[i];
-	return NULL;
+	for (int i = 0; i < p->n_entries; i++)
+		free(p->entries[i].value);
+	free(p->entries);
+	for (int i = 0; i < p->n_sections; i++)
+		free(p->sections[i]);
+	memset(p, 0, sizeof(*p));
 }
 
-/* Validate and store one value. */
-static int apply_value(struct mck_config *cfg, const struct key_def *k,
-		       const char *value, const char *file, int line,
-		       struct mck_error *err)
+static void list_keys(char *buf, size_t len)
 {
-	char *end;
+	size_t used = 0;
 
-	switch (k->type) {
-	case K_PATH:
-		if (value[0] != '/')
-			return mck_fail(err, -EINVAL,
-					"%s:%d: %s = '%s': expected an absolute path (%s)",
-					file, line, k->name, value, k->help);
-		/* fall through */
-	case K_STRING: {
-		char **f = str_field(cfg, k);
-		char *v = strdup(value);
-
-		if (!v)
-			return mck_fail(err, -ENOMEM, "out of memory");
-		free(*f);
-		*f = v;
-		return 0;
-	}
-	case K_FRACTION: {
-		double d;
-
-		errno = 0;
-		d = strtod(value, &end);
-		if (errno || end == value || *end || !(d > 0.0 && d <= 0.98))
-			return mck_fail(err, -EINVAL,
-					"%s:%d: %s = '%s': expected %s",
-					file, line, k->name, value, k->help);
-		*(double *)((char *)cfg + k->offset) = d;
-		return 0;
-	}
-	case K_SECONDS: {
-		long v;
-
-		errno = 0;
-		v = strtol(value, &end, 10);
-		if (errno || end == value || *end || v < 1 || v > 3600)
-			return mck_fail(err, -EINVAL,
-					"%s:%d: %s = '%s': expected %s",
-					file, line, k->name, value, k->help);
-		*(int *)((char *)cfg + k->offset) = (int)v;
-		return 0;
-	}
-	}
-	return mck_fail(err, -EINVAL, "%s:%d: internal error", file, line);
+	buf[0] = '\0';
+	for (size_t i = 0; i < NKEYS && used < len; i++)
+		used += snprintf(buf + used, len - used, "%s%s", i ? ", " : "", keys[i].name);
 }
 
-static int parse_file(FILE *f, const char *file, const char *partition,
-		      struct mck_config *cfg, struct mck_error *err)
+/* A "[partition NAME]" header in s (trimmed, starts with '['). */
+static int parse_section(struct parsed *p, char *s, int line, struct mck_error *err)
 {
-	char raw[4096];
-	int line = 0;
-	/* 0: global, 1: the partition asked for, 2: another partition */
-	int section = 0;
-	char seen[64][128];
-	int nseen = 0;
+	char *close = strchr(s, ']'), *name;
+	char q[80];
 
-	while (fgets(raw, sizeof(raw), f)) {
-		char *s, *eq, *key, *value, *hash;
-		const struct key_def *k;
-		size_t len = strlen(raw);
+	if (!close || close[1])
+		return mck_fail(err, -EINVAL,
+				"%s:%d: expected a section header '[partition NAME]'",
+				p->file, line);
+	*close = '\0';
+	name = trim(s + 1);
+	if (strncmp(name, "partition", 9) || !isspace((unsigned char)name[9]))
+		return mck_fail(err, -EINVAL,
+				"%s:%d: unknown section '[%s]': expected '[partition NAME]'",
+				p->file, line, mck_quote(name, q, sizeof(q)));
+	name = trim(name + 9);
+	if (!*name || strpbrk(name, " \t"))
+		return mck_fail(err, -EINVAL,
+				"%s:%d: expected one partition name in '[partition NAME]'",
+				p->file, line);
+	for (int i = 0; i < p->n_sections; i++)
+		if (!strcmp(p->sections[i], name))
+			return mck_fail(err, -EINVAL,
+					"%s:%d: partition '%s' has a second section (first at line %d); merge them",
+					p->file, line, mck_quote(name, q, sizeof(q)), p->section_lines[i]);
+	if (p->n_sections == MAX_SECTIONS)
+		return mck_fail(err, -EINVAL, "%s:%d: more than %d partition sections",
+				p->file, line, MAX_SECTIONS);
+	p->sections[p->n_sections] = strdup(name);
+	if (!p->sections[p->n_sections])
+		return mck_fail(err, -ENOMEM, "out of memory");
+	p->section_lines[p->n_sections++] = line;
+	return 0;
+}
+
+static int parse_entry(struct parsed *p, char *s, int line, struct mck_error *err)
+{
+	char *eq = strchr(s, '='), *key, *value;
+	const struct key_def *k;
+	struct entry *e;
+	char q[80];
+
+	if (!eq)
+		return mck_fail(err, -EINVAL, "%s:%d: expected 'key = value', got '%s'",
+				p->file, line, mck_quote(s, q, sizeof(q)));
+	*eq = '\0';
+	key = trim(s);
+	value = trim(eq + 1);
+	k = find_key(key);
+	if (!k) {
+		char list[1536];
+
+		list_keys(list, sizeof(list));
+		return mck_fail(err, -EINVAL, "%s:%d: unknown key '%s': expected one of %s",
+				p->file, line, mck_quote(key, q, sizeof(q)), list);
+	}
+	e = realloc(p->entries, (p->n_entries + 1) * sizeof(*e));
+	if (!e)
+		return mck_fail(err, -ENOMEM, "out of memory");
+	p->entries = e;
+	e = &p->entries[p->n_entries];
+	e->section = p->n_sections;
+	e->key = k;
+	e->line = line;
+	e->value = strdup(value);
+	if (!e->value)
+		return mck_fail(err, -ENOMEM, "out of memory");
+	p->n_entries++;
+	return 0;
+}
+
+/* Split text into sections and entries; syntax only, values come later. */
+static int parse_text(struct parsed *p, const char *text, size_t len,
+		      struct mck_error *err)
+{
+	char raw[MAX_LINE];
+	size_t pos = 0;
+	int line = 0, rc;
+
+	if (len > MAX_FILE)
+		return mck_fail(err, -EFBIG, "%s: larger than %d bytes; is this mckernel.conf?",
+				p->file, MAX_FILE);
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t n = (nl ? (size_t)(nl - text) : len) - pos;
+		char *s, *hash;
 
 		line++;
-		if (len == sizeof(raw) - 1 && raw[len - 1] != '\n')
+		if (n >= sizeof(raw) - 1)
 			return mck_fail(err, -EINVAL, "%s:%d: line longer than %zu characters",
-					file, line, sizeof(raw) - 2);
+					p->file, line, sizeof(raw) - 2);
+		memcpy(raw, text + pos, n);
+		raw[n] = '\0';
+		pos += n + (nl ? 1 : 0);
+		for (size_t i = 0; i < n; i++) {
+			unsigned char c = raw[i];
+
+			if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
+				return mck_fail(err, -EINVAL,
+						"%s:%d: control character 0x%02x at column %zu: expected text",
+						p->file, line, c, i + 1);
+		}
 		hash = strchr(raw, '#');
 		if (hash)
 			*hash = '\0';
 		s = trim(raw);
 		if (!*s)
 			continue;
-		if (*s == '[') {
-			char *close = strchr(s, ']'), *name;
-
-			if (!close || close[1])
-				return mck_fail(err, -EINVAL,
-						"%s:%d: expected a section header '[partition NAME]'",
-						file, line);
-			*close = '\0';
-			name = trim(s + 1);
-			if (strncmp(name, "partition", 9) || !isspace((unsigned char)name[9]))
-				return mck_fail(err, -EINVAL,
-						"%s:%d: unknown section '[%s]': expected '[partition NAME]'",
-						file, line, name);
-			name = trim(name + 9);
-			if (!*name || strpbrk(name, " \t"))
-				return mck_fail(err, -EINVAL,
-						"%s:%d: expected one partition name in '[partition NAME]'",
-						file, line);
-			for (int i = 0; i < nseen; i++)
-				if (!strcmp(seen[i], name))
-					return mck_fail(err, -EINVAL,
-							"%s:%d: partition '%s' has a second section; merge them",
-							file, line, name);
-			if (nseen < 64)
-				snprintf(seen[nseen++], sizeof(seen[0]), "%s", name);
-			section = (partition && !strcmp(partition, name)) ? 1 : 2;
-			continue;
-		}
-		eq = strchr(s, '=');
-		if (!eq)
-			return mck_fail(err, -EINVAL, "%s:%d: expected 'key = value', got '%s'",
-					file, line, s);
-		*eq = '\0';
-		key = trim(s);
-		value = trim(eq + 1);
-		k = find_key(key);
-		if (!k) {
-			char list[1024] = "";
-
-			for (size_t i = 0; i < NKEYS; i++) {
-				strncat(list, keys[i].name, sizeof(list) - strlen(list) - 3);
-				if (i + 1 < NKEYS)
-					strncat(list, ", ", sizeof(list) - strlen(list) - 1);
-			}
-			return mck_fail(err, -EINVAL,
-					"%s:%d: unknown key '%s': expected one of %s",
-					file, line, key, list);
-		}
-		if (section == 2) {
-			/* Validate, but do not apply, other partitions' settings. */
-			struct mck_config scratch;
-			int rc;
-
-			if (set_defaults(&scratch))
-				return mck_fail(err, -ENOMEM, "out of memory");
-			rc = apply_value(&scratch, k, value, file, line, err);
-			mck_config_free(&scratch);
-			if (rc)
-				return rc;
-			continue;
-		}
-		if (apply_value(cfg, k, value, file, line, err))
-			return err ? err->code : -EINVAL;
+		rc = *s == '[' ? parse_section(p, s, line, err) : parse_entry(p, s, line, err);
+		if (rc)
+			return rc;
 	}
-	if (ferror(f))
-		return mck_fail(err, -EIO, "%s: read error", file);
 	return 0;
 }
 
-static int check_config(const struct mck_config *cfg, struct mck_error *err)
+/* ------------------------------------------------------------ values */
+
+/* While building one partition's settings: where each key was set. */
+struct build {
+	const struct parsed *p;
+	int line_of[NKEYS];		/* line each key was last set, 0 = default */
+	int given[NKEYS];		/* line in the current section, 0 = not */
+	int group_key[G_COUNT];		/* key index given in the current section per group */
+};
+
+static int fail_value(struct mck_error *err, const struct parsed *p,
+		      const struct entry *e, const char *expected)
+{
+	char q[80];
+
+	return mck_fail(err, -EINVAL, "%s:%d: %s = '%s': expected %s", p->file, e->line,
+			e->key->name, mck_quote(e->value, q, sizeof(q)), expected);
+}
+
+static int valid_env_name(const char *s, size_t n)
+{
+	if (n == 0 || n > MAX_ENV_NAME || isdigit((unsigned char)s[0]))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_')
+			return 0;
+	return 1;
+}
+
+static int apply_env(struct mck_config *cfg, const struct parsed *p,
+		     const struct entry *e, struct mck_error *err)
+{
+	const char *v = e->value, *eq = strchr(v, '=');
+	size_t nlen;
+	char *name, *val, *word;
+	int i;
+
+	if (!*v) {	/* "env =": empty the list inherited so far */
+		for (i = 0; i < cfg->n_env; i++) {
+			free(cfg->env[i]);
+			cfg->env[i] = NULL;
+		}
+		cfg->n_env = 0;
+		return 0;
+	}
+	if (!eq)
+		return fail_value(err, p, e, e->key->help);
+	name = strndup(v, eq - v);
+	if (!name)
+		return mck_fail(err, -ENOMEM, "out of memory");
+	val = trim(name);	/* reuse: trims the name in place */
+	nlen = strlen(val);
+	if (!valid_env_name(val, nlen)) {
+		free(name);
+		return fail_value(err, p, e, e->key->help);
+	}
+	{
+		const char *value = eq + 1;
+
+		while (isspace((unsigned char)*value))
+			value++;
+		if (asprintf(&word, "%s=%s", val, value) < 0) {
+			free(name);
+			return mck_fail(err, -ENOMEM, "out of memory");
+		}
+	}
+	free(name);
+	for (i = 0; i < cfg->n_env; i++)
+		if (!strncmp(cfg->env[i], word, nlen + 1))
+			break;
+	if (i == MCK_CONFIG_MAX_ENV) {
+		free(word);
+		return mck_fail(err, -EINVAL, "%s:%d: env: more than %d entries",
+				p->file, e->line, MCK_CONFIG_MAX_ENV);
+	}
+	free(cfg->env[i]);
+	cfg->env[i] = word;
+	if (i == cfg->n_env)
+		cfg->n_env++;
+	return 0;
+}
+
+static int apply_user_keys(struct mck_config *cfg, const struct parsed *p,
+			   const struct entry *e, struct mck_error *err)
+{
+	const char *s = e->value;
+	unsigned mask = 0;
+	char q[80], all[256];
+
+	mck_option_keys_format(MCK_OPT_ALL, all, sizeof(all));
+	if (!strcmp(s, "none") || !*s) {
+		cfg->user_keys = 0;
+		return 0;
+	}
+	if (!strcmp(s, "all")) {
+		cfg->user_keys = MCK_OPT_ALL;
+		return 0;
+	}
+	while (*s) {
+		size_t n;
+		int key;
+
+		while (*s == ',' || isspace((unsigned char)*s))
+			s++;
+		if (!*s)
+			break;
+		n = strcspn(s, ", \t");
+		key = mck_option_key_find(s, n);
+		if (key < 0) {
+			char word[80];
+
+			snprintf(word, sizeof(word), "%.*s", (int)(n > 64 ? 64 : n), s);
+			return mck_fail(err, -EINVAL,
+					"%s:%d: user_keys = '%s': unknown option key '%s': expected a list of %s, or all, or none",
+					p->file, e->line, mck_quote(e->value, q, sizeof(q)),
+					mck_quote(word, word, sizeof(word)), all);
+		}
+		if (mask & MCK_OPT_BIT(key))
+			return mck_fail(err, -EINVAL,
+					"%s:%d: user_keys = '%s': key '%s' is listed twice",
+					p->file, e->line, mck_quote(e->value, q, sizeof(q)),
+					mck_option_key_name(key));
+		mask |= MCK_OPT_BIT(key);
+		s += n;
+	}
+	cfg->user_keys = mask;
+	return 0;
+}
+
+static int parse_strict_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Validate and store one value. */
+static int apply_value(struct mck_config *cfg, const struct parsed *p,
+		       const struct entry *e, struct mck_error *err)
+{
+	const struct key_def *k = e->key;
+	const char *value = e->value;
+
+	switch (k->type) {
+	case K_PATH:
+		if (value[0] != '/' && !(k->empty_ok && !*value))
+			return fail_value(err, p, e, k->help);
+		/* fall through */
+	case K_STRING:
+		if (set_string(str_field(cfg, k), value))
+			return mck_fail(err, -ENOMEM, "out of memory");
+		return 0;
+	case K_FRACTION: {
+		double d;
+
+		if (mck_fraction_parse(value, &d) || !(d > 0.0 && d <= 0.98))
+			return fail_value(err, p, e, k->help);
+		*(double *)((char *)cfg + k->offset) = d;
+		break;
+	}
+	case K_SECONDS:
+	case K_COUNT: {
+		long v;
+
+		if (parse_strict_long(value, k->type == K_SECONDS ? 1 : k->min,
+				      k->type == K_SECONDS ? 3600 : k->max, &v))
+			return fail_value(err, p, e, k->help);
+		*int_field(cfg, k) = (int)v;
+		break;
+	}
+	case K_SIZE:
+	case K_SIZE4M: {
+		uint64_t v;
+
+		if (mck_size_parse(value, &v) ||
+		    (k->type == K_SIZE4M && (v == 0 || v % MCK_MEM_UNIT)))
+			return fail_value(err, p, e, k->help);
+		*u64_field(cfg, k) = v;
+		break;
+	}
+	case K_PREMAP:
+		if (mck_premap_parse(value, 1, &cfg->stack_premap, &cfg->stack_premap_max))
+			return fail_value(err, p, e, k->help);
+		break;
+	case K_BOOL:
+		if (!strcmp(value, "yes"))
+			*int_field(cfg, k) = 1;
+		else if (!strcmp(value, "no"))
+			*int_field(cfg, k) = 0;
+		else
+			return fail_value(err, p, e, k->help);
+		break;
+	case K_CHOICE:
+		if (!strcmp(value, k->choice[0]))
+			*int_field(cfg, k) = 0;
+		else if (!strcmp(value, k->choice[1]))
+			*int_field(cfg, k) = 1;
+		else
+			return fail_value(err, p, e, k->help);
+		break;
+	case K_CPULIST: {
+		struct mck_error sub = { 0 };
+		int *cpus = NULL, n = 0;
+
+		if (mck_cpulist_parse(value, &cpus, &n, &sub))
+			return fail_value(err, p, e, k->help);
+		free(cpus);
+		if (set_string(str_field(cfg, k), value))
+			return mck_fail(err, -ENOMEM, "out of memory");
+		break;
+	}
+	case K_ENV:
+		return apply_env(cfg, p, e, err);
+	case K_USERKEYS:
+		return apply_user_keys(cfg, p, e, err);
+	}
+	/* Selecting one of a group of alternatives. */
+	if (k->group == G_KEEP) {
+		cfg->keep = k->mode;
+		if (k->mode != MCK_CFG_KEEP_CPULIST && set_string(&cfg->linux_cpus, ""))
+			return mck_fail(err, -ENOMEM, "out of memory");
+	} else if (k->group == G_MEM) {
+		cfg->mem_mode = k->mode;
+	}
+	return 0;
+}
+
+static const char *group_names(enum key_group g)
+{
+	return g == G_KEEP ? "linux_cores, linux_cores_per_package, linux_cpus"
+			   : "mem_fraction, mem_size, mem_keep";
+}
+
+/* Apply the entries of one section, with the once-per-section rules. */
+static int apply_section(struct mck_config *cfg, struct build *b, int section,
+			 struct mck_error *err)
+{
+	const struct parsed *p = b->p;
+	int rc;
+
+	memset(b->given, 0, sizeof(b->given));
+	for (int g = 0; g < G_COUNT; g++)
+		b->group_key[g] = -1;
+	for (int i = 0; i < p->n_entries; i++) {
+		const struct entry *e = &p->entries[i];
+		int ki = (int)(e->key - keys);
+
+		if (e->section != section)
+			continue;
+		if (b->given[ki] && e->key->type != K_ENV)
+			return mck_fail(err, -EINVAL,
+					"%s:%d: %s is given a second time in this section (first at line %d): keep one",
+					p->file, e->line, e->key->name, b->given[ki]);
+		if (e->key->group != G_NONE) {
+			int other = b->group_key[e->key->group];
+
+			if (other >= 0 && other != ki)
+				return mck_fail(err, -EINVAL,
+						"%s:%d: %s and %s (line %d) in the same section: give only one of %s",
+						p->file, e->line, e->key->name, keys[other].name,
+						b->given[other], group_names(e->key->group));
+			b->group_key[e->key->group] = ki;
+		}
+		rc = apply_value(cfg, p, e, err);
+		if (rc)
+			return rc;
+		b->given[ki] = e->line;
+		b->line_of[ki] = e->line;
+	}
+	return 0;
+}
+
+/* "FILE:LINE" where a key was set, or "FILE" / "built-in defaults". */
+static const char *where(const struct build *b, const char *key, char *buf, size_t len)
+{
+	const struct key_def *k = find_key(key);
+	int line = b ? b->line_of[k - keys] : 0;
+
+	if (!b || !*b->p->file)
+		snprintf(buf, len, "built-in defaults");
+	else if (line)
+		snprintf(buf, len, "%s:%d", b->p->file, line);
+	else
+		snprintf(buf, len, "%s", b->p->file);
+	return buf;
+}
+
+/* Rules between keys, on the settings of one partition. */
+static int check_config(const struct mck_config *cfg, const struct build *b,
+			struct mck_error *err)
 {
 	const char *p = cfg->kargs;
 	int found = 0;
+	char w1[PATH_MAX + 16], w2[PATH_MAX + 16], part[300] = "";
 
+	if (cfg->partition)
+		snprintf(part, sizeof(part), " (partition %s)", cfg->partition);
 	/* IHK refuses kernel arguments without the token "hidos". */
 	while (p && *p) {
 		size_t n;
@@ -284,53 +702,187 @@ static int check_config(const struct mck_config *cfg, struct mck_error *err)
 	}
 	if (!found)
 		return mck_fail(err, -EINVAL,
-				"%s: kargs = '%s': McKernel's kernel arguments must contain the word 'hidos'",
-				*cfg->path ? cfg->path : "built-in defaults", cfg->kargs);
+				"%s: kargs = '%.256s': McKernel's kernel arguments must contain the word 'hidos'%s",
+				where(b, "kargs", w1, sizeof(w1)), cfg->kargs, part);
 	if (strlen(cfg->kargs) > 1023)
 		return mck_fail(err, -EINVAL,
-				"%s: kargs is %zu bytes long; IHK keeps at most 1023",
-				*cfg->path ? cfg->path : "built-in defaults", strlen(cfg->kargs));
+				"%s: kargs is %zu bytes long; IHK keeps at most 1023%s",
+				where(b, "kargs", w1, sizeof(w1)), strlen(cfg->kargs), part);
+	if (cfg->max_linux_cores && cfg->min_linux_cores > cfg->max_linux_cores)
+		return mck_fail(err, -EINVAL,
+				"%s: min_linux_cores = %d is above max_linux_cores = %d (%s)%s",
+				where(b, "min_linux_cores", w1, sizeof(w1)), cfg->min_linux_cores,
+				cfg->max_linux_cores, where(b, "max_linux_cores", w2, sizeof(w2)), part);
+	if (cfg->keep != MCK_CFG_KEEP_CPULIST) {
+		const char *key = cfg->keep == MCK_CFG_KEEP_PER_NUMA ? "linux_cores"
+								      : "linux_cores_per_package";
+
+		if (cfg->linux_cores < cfg->min_linux_cores)
+			return mck_fail(err, -EINVAL,
+					"%s: %s = %d is below min_linux_cores = %d (%s): the default must be one users may ask for%s",
+					where(b, key, w1, sizeof(w1)), key, cfg->linux_cores,
+					cfg->min_linux_cores, where(b, "min_linux_cores", w2, sizeof(w2)), part);
+		if (cfg->max_linux_cores && cfg->linux_cores > cfg->max_linux_cores)
+			return mck_fail(err, -EINVAL,
+					"%s: %s = %d is above max_linux_cores = %d (%s): the default must be one users may ask for%s",
+					where(b, key, w1, sizeof(w1)), key, cfg->linux_cores,
+					cfg->max_linux_cores, where(b, "max_linux_cores", w2, sizeof(w2)), part);
+	}
+	if (cfg->mem_mode == MCK_CFG_MEM_FRACTION && cfg->mem_fraction > cfg->max_mem_fraction) {
+		char a[32], c[32];
+
+		mck_fraction_format(cfg->mem_fraction, a, sizeof(a));
+		mck_fraction_format(cfg->max_mem_fraction, c, sizeof(c));
+		return mck_fail(err, -EINVAL,
+				"%s: mem_fraction = %s is above max_mem_fraction = %s (%s): the default must be one users may ask for%s",
+				where(b, "mem_fraction", w1, sizeof(w1)), a, c,
+				where(b, "max_mem_fraction", w2, sizeof(w2)), part);
+	}
+	if (cfg->mem_mode == MCK_CFG_MEM_SIZE && cfg->max_mem_size &&
+	    cfg->mem_size > cfg->max_mem_size) {
+		char a[32], c[32];
+
+		mck_size_format(cfg->mem_size, a, sizeof(a));
+		mck_size_format(cfg->max_mem_size, c, sizeof(c));
+		return mck_fail(err, -EINVAL,
+				"%s: mem_size = %s is above max_mem_size = %s (%s): the default must be one users may ask for%s",
+				where(b, "mem_size", w1, sizeof(w1)), a, c,
+				where(b, "max_mem_size", w2, sizeof(w2)), part);
+	}
+	if (cfg->stack_premap_max && cfg->stack_premap_max < cfg->stack_premap) {
+		char a[32], c[32];
+
+		mck_size_format(cfg->stack_premap, a, sizeof(a));
+		mck_size_format(cfg->stack_premap_max, c, sizeof(c));
+		return mck_fail(err, -EINVAL,
+				"%s: stack_premap = %s:%s: the maximum is below the premapped size%s",
+				where(b, "stack_premap", w1, sizeof(w1)), a, c, part);
+	}
 	return 0;
+}
+
+/* The settings of section (0: global only) into cfg, checked. */
+static int build_section(const struct parsed *p, int section, const char *name,
+			 const char *partition, struct mck_config *cfg,
+			 struct mck_error *err)
+{
+	struct build b;
+	int rc = -1;
+
+	memset(&b, 0, sizeof(b));
+	b.p = p;
+	if (set_defaults(cfg)) {
+		rc = mck_fail(err, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (set_string(&cfg->path, name) ||
+	    (partition && *partition && !(cfg->partition = strdup(partition)))) {
+		rc = mck_fail(err, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	rc = apply_section(cfg, &b, 0, err);
+	if (rc)
+		goto fail;
+	if (section) {
+		rc = apply_section(cfg, &b, section, err);
+		if (rc)
+			goto fail;
+	}
+	rc = check_config(cfg, &b, err);
+	if (rc)
+		goto fail;
+	rc = 0;
+fail:
+	if (rc)
+		mck_config_free(cfg);
+	return rc;
+}
+
+int mck_config_load_buffer(const char *text, size_t len, const char *name,
+			   const char *partition, struct mck_config *cfg,
+			   struct mck_error *err)
+{
+	struct parsed p;
+	struct mck_config scratch;
+	int rc = -1, wanted = 0;
+
+	memset(&p, 0, sizeof(p));
+	memset(cfg, 0, sizeof(*cfg));
+	p.file = name ? name : "";
+	rc = parse_text(&p, text, len, err);
+	if (rc)
+		goto fail;
+	/* Fail closed: the global settings and every partition must be valid. */
+	for (int s = 0; s <= p.n_sections; s++) {
+		const char *part = s ? p.sections[s - 1] : NULL;
+
+		if (part && partition && !strcmp(part, partition))
+			wanted = s;
+		rc = build_section(&p, s, p.file, part, &scratch, err);
+		if (rc)
+			goto fail;
+		mck_config_free(&scratch);
+	}
+	rc = build_section(&p, wanted, p.file, partition, cfg, err);
+	if (rc)
+		goto fail;
+	rc = 0;
+fail:
+	parsed_free(&p);
+	return rc;
 }
 
 int mck_config_load(const char *path, const char *partition,
 		    struct mck_config *cfg, struct mck_error *err)
 {
 	int explicit_path = path != NULL;
+	char *text = NULL;
+	size_t len = 0, cap = 0;
 	FILE *f;
-	int rc;
+	int rc = -1;
 
-	if (set_defaults(cfg)) {
-		mck_config_free(cfg);
-		return mck_fail(err, -ENOMEM, "out of memory");
-	}
-	if (partition && *partition) {
-		cfg->partition = strdup(partition);
-		if (!cfg->partition) {
-			mck_config_free(cfg);
-			return mck_fail(err, -ENOMEM, "out of memory");
-		}
-	}
+	memset(cfg, 0, sizeof(*cfg));
 	if (!path)
 		path = mck_config_default_path(&explicit_path);
 	f = fopen(path, "re");
 	if (!f) {
 		if (errno == ENOENT && !explicit_path)
-			return check_config(cfg, err) ? (mck_config_free(cfg), err->code) : 0;
-		rc = mck_fail(err, -errno, "cannot read configuration %s: %s",
-			      path, strerror(errno));
-		mck_config_free(cfg);
-		return rc;
+			return mck_config_load_buffer("", 0, "", partition, cfg, err);
+		return mck_fail(err, -errno, "cannot read configuration %s: %s",
+				path, strerror(errno));
 	}
-	free(cfg->path);
-	cfg->path = strdup(path);
-	rc = cfg->path ? parse_file(f, path, partition, cfg, err)
-		       : mck_fail(err, -ENOMEM, "out of memory");
+	for (;;) {
+		size_t got;
+
+		if (len == cap) {
+			char *n;
+
+			if (cap > MAX_FILE) {
+				rc = mck_fail(err, -EFBIG, "%s: larger than %d bytes; is this mckernel.conf?",
+					      path, MAX_FILE);
+				goto fail;
+			}
+			cap = cap ? cap * 2 : 8192;
+			n = realloc(text, cap);
+			if (!n) {
+				rc = mck_fail(err, -ENOMEM, "out of memory");
+				goto fail;
+			}
+			text = n;
+		}
+		got = fread(text + len, 1, cap - len, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		rc = mck_fail(err, -EIO, "%s: read error", path);
+		goto fail;
+	}
+	rc = mck_config_load_buffer(text ? text : "", len, path, partition, cfg, err);
+fail:
 	fclose(f);
-	if (!rc)
-		rc = check_config(cfg, err);
-	if (rc)
-		mck_config_free(cfg);
+	free(text);
 	return rc;
 }
 
@@ -339,40 +891,106 @@ void mck_config_free(struct mck_config *cfg)
 	if (!cfg)
 		return;
 	for (size_t i = 0; i < NKEYS; i++)
-		if (keys[i].type == K_PATH || keys[i].type == K_STRING) {
+		if (keys[i].type == K_PATH || keys[i].type == K_STRING ||
+		    keys[i].type == K_CPULIST) {
 			char **f = str_field(cfg, &keys[i]);
+
 			free(*f);
 			*f = NULL;
 		}
+	if (cfg->env)
+		for (int i = 0; i < cfg->n_env; i++)
+			free(cfg->env[i]);
+	free(cfg->env);
+	cfg->env = NULL;
+	cfg->n_env = 0;
 	free(cfg->path);
 	free(cfg->partition);
 	cfg->path = cfg->partition = NULL;
 }
 
+const char *mck_config_getenv(const struct mck_config *cfg, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (int i = 0; i < cfg->n_env; i++)
+		if (!strncmp(cfg->env[i], name, n) && cfg->env[i][n] == '=')
+			return cfg->env[i] + n + 1;
+	return NULL;
+}
+
+/* Is k the key in force of its group? */
+static int in_force(const struct mck_config *cfg, const struct key_def *k)
+{
+	if (k->group == G_KEEP)
+		return (int)cfg->keep == k->mode;
+	if (k->group == G_MEM)
+		return (int)cfg->mem_mode == k->mode;
+	return 1;
+}
+
 void mck_config_print(const struct mck_config *cfg, FILE *out)
 {
+	const char *base = (const char *)cfg;
+
 	fprintf(out, "# configuration: %s%s%s\n",
 		*cfg->path ? cfg->path : "built-in defaults",
 		cfg->partition ? ", partition " : "",
 		cfg->partition ? cfg->partition : "");
 	for (size_t i = 0; i < NKEYS; i++) {
 		const struct key_def *k = &keys[i];
-		const char *base = (const char *)cfg;
+		char buf[64], buf2[64];
 
+		if (!in_force(cfg, k))
+			continue;
 		switch (k->type) {
 		case K_PATH:
 		case K_STRING:
-			fprintf(out, "%s = %s\n", k->name,
-				*(char *const *)(base + k->offset));
+		case K_CPULIST:
+			fprintf(out, "%s = %s\n", k->name, *(char *const *)(base + k->offset));
 			break;
 		case K_FRACTION:
-			fprintf(out, "%s = %g\n", k->name,
-				*(const double *)(base + k->offset));
+			mck_fraction_format(*(const double *)(base + k->offset), buf, sizeof(buf));
+			fprintf(out, "%s = %s\n", k->name, buf);
 			break;
 		case K_SECONDS:
-			fprintf(out, "%s = %d\n", k->name,
-				*(const int *)(base + k->offset));
+		case K_COUNT:
+			fprintf(out, "%s = %d\n", k->name, *(const int *)(base + k->offset));
 			break;
+		case K_SIZE:
+		case K_SIZE4M:
+			mck_size_format(*(const uint64_t *)(base + k->offset), buf, sizeof(buf));
+			fprintf(out, "%s = %s\n", k->name, buf);
+			break;
+		case K_PREMAP:
+			mck_size_format(cfg->stack_premap, buf, sizeof(buf));
+			mck_size_format(cfg->stack_premap_max, buf2, sizeof(buf2));
+			fprintf(out, "%s = %s%s%s\n", k->name, buf,
+				cfg->stack_premap_max ? ":" : "",
+				cfg->stack_premap_max ? buf2 : "");
+			break;
+		case K_BOOL:
+			fprintf(out, "%s = %s\n", k->name,
+				*(const int *)(base + k->offset) ? "yes" : "no");
+			break;
+		case K_CHOICE:
+			fprintf(out, "%s = %s\n", k->name,
+				k->choice[*(const int *)(base + k->offset) ? 1 : 0]);
+			break;
+		case K_ENV:
+			/* Reloads to the same list: empty it unless the first entry replaces the built-in one. */
+			if (!cfg->n_env || strncmp(cfg->env[0], "PMIX_MCA_gds=", 13))
+				fprintf(out, "env =\n");
+			for (int e = 0; e < cfg->n_env; e++)
+				fprintf(out, "env = %s\n", cfg->env[e]);
+			break;
+		case K_USERKEYS: {
+			char list[256];
+
+			mck_option_keys_format(cfg->user_keys, list, sizeof(list));
+			fprintf(out, "%s = %s\n", k->name, list);
+			break;
+		}
 		}
 	}
 }

@@ -11,13 +11,49 @@
  * mckernel.conf beside $SLURM_CONF, else MCK_CONFDIR/mckernel.conf. A
  * missing file at a default location means built-in defaults; a missing
  * file that was named explicitly is an error.
+ *
+ * Section rules: every key may appear globally and in a partition section;
+ * a partition's value replaces the global one. A key may be given once per
+ * section, except env (repeatable). Of each group of alternatives
+ * (linux_cores / linux_cores_per_package / linux_cpus, and mem_fraction /
+ * mem_size / mem_keep) a section gives at most one; the one given last in
+ * the lookup (partition over global over built-in) decides. env lines
+ * EXTEND the list inherited so far (built-in PMIX_MCA_gds=hash, then the
+ * global lines, then the partition's), an entry replacing one of the same
+ * NAME; "env =" with nothing empties the list inherited so far.
+ * Every partition section is checked, not only the one asked for.
+ * doc/mckernel.conf.5 documents every key.
  */
 #ifndef MCK_CONFIG_H
 #define MCK_CONFIG_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "mck-error.h"
+
+/* Which cores stay with Linux (hwloc-maps/mck-policy.h maps these to the planner). */
+enum mck_cfg_keep {
+	MCK_CFG_KEEP_PER_NUMA = 0,	/* linux_cores per NUMA node with CPUs */
+	MCK_CFG_KEEP_PER_PACKAGE,	/* linux_cores_per_package */
+	MCK_CFG_KEEP_CPULIST,		/* linux_cpus */
+};
+
+/* How McKernel's memory per NUMA node is given. */
+enum mck_cfg_mem {
+	MCK_CFG_MEM_FRACTION = 0,	/* mem_fraction */
+	MCK_CFG_MEM_SIZE,		/* mem_size */
+	MCK_CFG_MEM_KEEP,		/* mem_keep: all but this much */
+};
+
+/* When instances are booted. */
+enum mck_instance_policy {
+	MCK_INSTANCE_PER_JOB = 0,	/* one instance for the whole job (prologue) */
+	MCK_INSTANCE_PER_STEP,		/* a fresh instance before every --mckernel step */
+};
+
+#define MCK_CONFIG_MAX_ENV 64
 
 struct mck_config {
 	char *path;		/* file the settings came from, "" for defaults */
@@ -38,6 +74,44 @@ struct mck_config {
 	/* Read only by the IHK and mcexec doubles (see ihk/double). */
 	char *ihk_double_state;
 	char *ihk_double_topology;
+
+	/* Planner policy defaults (hwloc-maps/mck-policy.h). */
+	enum mck_cfg_keep keep;	/* which of the three keys below is in force */
+	int linux_cores;	/* linux_cores or linux_cores_per_package, >= 1 */
+	char *linux_cpus;	/* linux_cpus: CPU list kept for Linux, "" unless keep is CPULIST */
+	int smt_one;		/* smt = one: 1; all: 0 */
+	enum mck_cfg_mem mem_mode; /* mem_fraction above, or one of the two below */
+	uint64_t mem_size;	/* mem_size: bytes per NUMA node */
+	uint64_t mem_keep;	/* mem_keep: bytes per NUMA node left to Linux */
+	int memory_only_nodes;	/* memory_only_nodes = include: 1 */
+	int ikc_spread;		/* ikc = spread: 1; per-numa: 0 */
+
+	/* mcexec defaults for every rank (0 / no: option not passed). */
+	uint64_t mpol_threshold;
+	uint64_t extend_heap_by;
+	uint64_t stack_premap;
+	uint64_t stack_premap_max;
+	int uti;		/* --enable-uti */
+	int disable_sched_yield;
+	int mpol_no_heap;
+	int mpol_no_stack;
+	int mpol_no_bss;
+	int mpol_shm_premap;
+
+	/* Environment of --mckernel steps: n_env "NAME=VALUE" strings. */
+	int n_env;
+	char **env;
+
+	/* What users may change (mck-options.h) and within which limits. */
+	unsigned user_keys;	/* MCK_OPT_BIT(key) per key users may set */
+	double max_mem_fraction; /* mem=F at most this */
+	uint64_t max_mem_size;	/* mem=SIZE at most this; 0: no limit */
+	int min_linux_cores;	/* linux_cores=N at least this */
+	int max_linux_cores;	/* linux_cores=N at most this; 0: no limit */
+	int max_procs_per_node;	/* procs=N at most this; 0: no limit */
+
+	enum mck_instance_policy instance_policy;
+	int require_exclusive;	/* refuse jobs that do not hold whole nodes */
 };
 
 /* The default path, following the lookup order above. */
@@ -50,9 +124,23 @@ const char *mck_config_default_path(int *explicit_env);
 int mck_config_load(const char *path, const char *partition,
 		    struct mck_config *cfg, struct mck_error *err);
 
+/*
+ * The same from text in memory (len bytes, need not be NUL-terminated);
+ * name is used in messages as the file name ("FILE:LINE: ...").
+ */
+int mck_config_load_buffer(const char *text, size_t len, const char *name,
+			   const char *partition, struct mck_config *cfg,
+			   struct mck_error *err);
+
 void mck_config_free(struct mck_config *cfg);
 
-/* Write the effective settings, one "key = value" a line. */
+/* The value of NAME in cfg's env list, or NULL. */
+const char *mck_config_getenv(const struct mck_config *cfg, const char *name);
+
+/*
+ * Write the effective settings, one "key = value" a line (env once per
+ * entry); the output loads back to the same settings.
+ */
 void mck_config_print(const struct mck_config *cfg, FILE *out);
 
 #endif

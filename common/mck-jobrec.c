@@ -46,12 +46,18 @@ int mck_jobrec_write(const char *state_dir, const struct mck_jobrec *r, struct m
 		return mck_fail(err, -ENAMETOOLONG, "state_dir path too long");
 	len = asprintf(&text,
 		       "job=%lu\nuid=%lu\ngid=%lu\nos=%d\nstate=%s\npartition=%s\n"
-		       "device=%s\ncpus=%s\nmem=%s\nikc=%s\nlinux_cpus=%s\nboot_ms=%.3f\n",
+		       "device=%s\ncpus=%s\nmem=%s\nikc=%s\nlinux_cpus=%s\nboot_ms=%.3f\n%s%s%s",
 		       r->job, (unsigned long)r->uid, (unsigned long)r->gid, r->os,
 		       S(r->state), S(r->partition), S(r->device), S(r->cpus),
-		       S(r->mem), S(r->ikc), S(r->linux_cpus), r->boot_ms);
+		       S(r->mem), S(r->ikc), S(r->linux_cpus), r->boot_ms,
+		       r->reason ? "reason=" : "", r->reason ? r->reason : "",
+		       r->reason ? "\n" : "");
 	if (len < 0)
 		return mck_fail(err, -ENOMEM, "out of memory");
+	if (r->reason && strchr(r->reason, '\n')) {
+		free(text);
+		return mck_fail(err, -EINVAL, "job record: the reason must be one line");
+	}
 	rc = mck_write_file_atomic(path, text, len, 0644, err);
 	free(text);
 	return rc;
@@ -103,6 +109,7 @@ int mck_jobrec_read(const char *state_dir, unsigned long job, struct mck_jobrec 
 		else if (!strcmp(k, "ikc")) rc = mck_jobrec_set(&r->ikc, v);
 		else if (!strcmp(k, "linux_cpus")) rc = mck_jobrec_set(&r->linux_cpus, v);
 		else if (!strcmp(k, "boot_ms")) r->boot_ms = strtod(v, NULL);
+		else if (!strcmp(k, "reason")) rc = mck_jobrec_set(&r->reason, v);
 		if (rc) {
 			free(data);
 			mck_jobrec_free(r);
@@ -138,6 +145,8 @@ void mck_jobrec_free(struct mck_jobrec *r)
 	free(r->mem);
 	free(r->ikc);
 	free(r->linux_cpus);
+	free(r->reason);
+	r->reason = NULL;
 	r->state = r->partition = r->device = r->cpus = r->mem = r->ikc = r->linux_cpus = NULL;
 }
 

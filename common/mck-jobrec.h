@@ -18,7 +18,8 @@ struct mck_jobrec {
 	uid_t uid;
 	gid_t gid;
 	int os;			/* IHK OS index, -1 before create */
-	char *state;		/* reserving, created, booting, running, tearing-down */
+	char *state;		/* reserving, created, booting, running, tearing-down,
+				   boot-failed, refused */
 	char *partition;
 	char *device;		/* e.g. /dev/mcos0 */
 	char *cpus;		/* LWK CPUs, CPU list */
@@ -26,6 +27,7 @@ struct mck_jobrec {
 	char *ikc;		/* IKC map */
 	char *linux_cpus;	/* Linux CPUs serving the partition */
 	double boot_ms;		/* wall time of the boot sequence */
+	char *reason;		/* why the job cannot use McKernel here (boot-failed, refused); one line */
 };
 
 int mck_jobrec_path(const char *state_dir, unsigned long job, char *buf, size_t len);

@@ -2,5 +2,6 @@
 ## mck-epilogue: what slurmd runs as Epilog= (tears the job's McKernel down).
 sbin_PROGRAMS += epilogue/mck-epilogue
 epilogue_mck_epilogue_SOURCES = epilogue/mck-epilogue.c prologue/mck-slurmd-script.c \
-	prologue/mck-slurmd-script.h
+	prologue/mck-slurmd-script.h \
+	lwk/mck-drain.c lwk/mck-drain.h
 epilogue_mck_epilogue_LDADD = common/libmckcommon.la

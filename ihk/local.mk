@@ -33,3 +33,11 @@ ihk_test_mck_ihk_LDADD = ihk/libmckihk.la common/libmckcommon.la $(LIBS)
 
 EXTRA_DIST += ihk/double/README.md ihk/double/tests/topo-2numa.xml
 dist_man_MANS += ihk/double/ihk-double.7
+
+# ihk-double-ctl: inject a panic or hang into a running instance of the
+# double and show its state, from a shell (cluster tests). Not installed.
+noinst_PROGRAMS += ihk/double/ihk-double-ctl
+ihk_double_ihk_double_ctl_SOURCES = ihk/double/ihk-double-ctl.c
+ihk_double_ihk_double_ctl_CPPFLAGS = $(AM_CPPFLAGS) $(HWLOC_CFLAGS)
+ihk_double_ihk_double_ctl_LDADD = ihk/double/libihkdouble-core.la \
+	common/libmckcommon.la $(HWLOC_LIBS)

@@ -12,9 +12,17 @@ lwk_mckctl_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS)
 lwk_mckctl_LDADD = lwk/liblwk.la
 dist_man_MANS += lwk/mckctl.8
 
+# HealthCheckProgram: check the node, drain it with a reason when not clean
+sbin_PROGRAMS += lwk/mck-healthcheck
+lwk_mck_healthcheck_SOURCES = lwk/mck-healthcheck.c lwk/mck-drain.c lwk/mck-drain.h
+lwk_mck_healthcheck_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS)
+lwk_mck_healthcheck_LDADD = lwk/liblwk.la
+
 check_PROGRAMS += lwk/tests/test-lwk
 lwk_tests_test_lwk_SOURCES = lwk/tests/test-lwk.c common/mck-test.h
 lwk_tests_test_lwk_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS)
 lwk_tests_test_lwk_LDADD = lwk/liblwk.la
-TESTS += lwk/tests/test-lwk lwk/tests/test-mckctl.sh lwk/tests/test-prolog.sh
-EXTRA_DIST += lwk/tests/test-mckctl.sh lwk/tests/test-prolog.sh lwk/tests/lib.sh
+TESTS += lwk/tests/test-lwk lwk/tests/test-mckctl.sh lwk/tests/test-prolog.sh \
+	lwk/tests/test-containment.sh
+EXTRA_DIST += lwk/tests/test-mckctl.sh lwk/tests/test-prolog.sh lwk/tests/lib.sh \
+	lwk/tests/test-containment.sh

@@ -90,6 +90,22 @@ static void log_call(struct lwk_ctx *c, const char *call, const char *args,
 
 /* ------------------------------------------------------- context set-up */
 
+/* flock(LOCK_EX), giving up after timeout_s seconds (-ETIMEDOUT). */
+static int lock_with_timeout(int fd, int timeout_s)
+{
+	double deadline = mck_now_ms() + timeout_s * 1000.0;
+
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return -errno;
+		if (mck_now_ms() > deadline)
+			return -ETIMEDOUT;
+		usleep(50 * 1000);
+	}
+}
+
 static int ctx_open(struct lwk_ctx *c, const struct mck_config *cfg,
 		    unsigned long job, int need_ihk, struct mck_error *err)
 {
@@ -111,8 +127,18 @@ static int ctx_open(struct lwk_ctx *c, const struct mck_config *cfg,
 	/* One lifecycle operation at a time on a node. */
 	snprintf(path, sizeof(path), "%s/lifecycle.lock", cfg->state_dir);
 	c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (c->lock_fd < 0 || flock(c->lock_fd, LOCK_EX)) {
-		rc = mck_fail(err, -errno, "cannot lock %s: %s", path, strerror(errno));
+	if (c->lock_fd < 0) {
+		rc = mck_fail(err, -errno, "cannot open %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	rc = lock_with_timeout(c->lock_fd, cfg->boot_timeout + cfg->shutdown_timeout);
+	if (rc) {
+		if (rc == -ETIMEDOUT)
+			rc = mck_fail(err, rc, "another lifecycle operation held %s for "
+				      "boot_timeout + shutdown_timeout = %d s: see %s/log/lifecycle.log",
+				      path, cfg->boot_timeout + cfg->shutdown_timeout, cfg->state_dir);
+		else
+			rc = mck_fail(err, rc, "cannot lock %s: %s", path, strerror(-rc));
 		goto fail;
 	}
 	if (need_ihk) {
@@ -282,18 +308,26 @@ static void device_path(const struct mck_config *cfg, int os, char *buf, size_t 
 	snprintf(buf, len, "%s/mcos%d", cfg->device_dir, os);
 }
 
-/* Pids that hold path open, found through /proc/PID/fd; "" when none. */
+/*
+ * Pids that hold path open, found through /proc/PID/fd; "" when none.
+ * Compared by device and inode, not by name: a process in another mount
+ * namespace may hold a different file under the same path.
+ */
 static void device_holders(const char *path, char *buf, size_t len)
 {
-	DIR *proc = opendir("/proc");
+	DIR *proc;
 	struct dirent *p;
+	struct stat want;
 	size_t used = 0;
 
 	buf[0] = '\0';
+	if (stat(path, &want))
+		return;
+	proc = opendir("/proc");
 	if (!proc)
 		return;
 	while ((p = readdir(proc))) {
-		char fddir[300], link[PATH_MAX], target[PATH_MAX];
+		char fddir[300], link[600];
 		unsigned long pid;
 		DIR *fds;
 		struct dirent *f;
@@ -306,16 +340,14 @@ static void device_holders(const char *path, char *buf, size_t len)
 		if (!fds)
 			continue;
 		while (!holds && (f = readdir(fds))) {
-			ssize_t r;
+			struct stat st;
 
 			if (f->d_name[0] == '.')
 				continue;
 			snprintf(link, sizeof(link), "%s/%s", fddir, f->d_name);
-			r = readlink(link, target, sizeof(target) - 1);
-			if (r <= 0)
+			if (stat(link, &st))
 				continue;
-			target[r] = '\0';
-			holds = !strcmp(target, path);
+			holds = st.st_dev == want.st_dev && st.st_ino == want.st_ino;
 		}
 		closedir(fds);
 		if (holds && used + 24 < len)
@@ -365,6 +397,9 @@ struct boot_state {
 	int n_mem;
 	int os;					/* created instance, -1 none */
 	int chowned;
+	uid_t uid;				/* the job's, for the saved kmsg */
+	gid_t gid;
+	char kmsg[PATH_MAX + 32];		/* kernel messages saved by the unwind */
 };
 
 static int record_stage(struct lwk_ctx *c, struct mck_jobrec *rec, const char *state,
@@ -473,7 +508,14 @@ static int wait_status(struct lwk_ctx *c, int os, int want, int timeout_s, int *
 	}
 }
 
-/* Undo everything in reverse order; errors are logged, not returned. */
+static int save_kmsg(struct lwk_ctx *c, int os, unsigned long job, uid_t uid, gid_t gid,
+		     char *saved, size_t saved_len);
+
+/*
+ * Undo everything in reverse order; errors are logged, not returned.
+ * The kernel messages of an instance that started to boot are saved
+ * first (path in bs->kmsg): they cannot be read after shutdown.
+ */
 static void boot_unwind(struct lwk_ctx *c, struct boot_state *bs, const struct mck_plan *plan)
 {
 	char args[64];
@@ -494,6 +536,7 @@ static void boot_unwind(struct lwk_ctx *c, struct boot_state *bs, const struct m
 		if (st > IHK_STATUS_INACTIVE) {
 			int last;
 
+			save_kmsg(c, bs->os, c->job, bs->uid, bs->gid, bs->kmsg, sizeof(bs->kmsg));
 			snprintf(args, sizeof(args), "%d", bs->os);
 			t0 = mck_now_ms();
 			rc = c->ihk.ihk_os_shutdown(bs->os);
@@ -535,6 +578,7 @@ static int compact_memory(void)
 static int node_leftovers(struct lwk_ctx *c, FILE *out, unsigned long skip_job,
 			  int allow_live, struct mck_error *err);
 static int clean_node(struct lwk_ctx *c, struct mck_error *err);
+static void leftovers_line(struct lwk_ctx *c, unsigned long skip_job, char *buf, size_t len);
 
 #define STEP_FAIL(call) do { \
 		failed_call = (call); \
@@ -546,7 +590,7 @@ int mck_lwk_boot(const struct mck_config *cfg, const struct mck_lwk_job *job,
 {
 	struct lwk_ctx c;
 	struct mck_plan plan;
-	struct boot_state bs = { .os = -1 };
+	struct boot_state bs = { .os = -1, .uid = job->uid, .gid = job->gid };
 	struct mck_jobrec rec;
 	struct ihk_ikc_cpu_map *map = NULL;
 	char *cpus_s = NULL, *mem_s = NULL, *ikc_s = NULL, *linux_s = NULL;
@@ -777,12 +821,34 @@ unwind:
 	{
 		struct mck_error keep = *err;
 
+		char left[900];
+		int nleft;
+
 		boot_unwind(&c, &bs, &plan);
-		if (bs.os < 0 && !bs.cpus_reserved && !bs.n_mem)
-			/* everything undone: no record left behind */
-			mck_jobrec_remove(cfg->state_dir, job->job, NULL);
-		else
-			record_stage(&c, &rec, "boot-failed", NULL);
+		if (bs.kmsg[0] && strlen(keep.msg) + strlen(bs.kmsg) + 24 < sizeof(keep.msg))
+			snprintf(keep.msg + strlen(keep.msg), sizeof(keep.msg) - strlen(keep.msg),
+				 "; kernel messages in %s", bs.kmsg);
+		/* Is the node clean again (this job's record aside)? */
+		nleft = node_leftovers(&c, NULL, job->job, 0, NULL);
+		if (nleft == 0) {
+			/*
+			 * Nothing stays reserved: the record keeps the reason
+			 * for the job's steps (the SPANK plugin prints it)
+			 * until the epilogue removes it.
+			 */
+			rec.os = -1;
+			mck_jobrec_set(&rec.device, NULL);
+			mck_jobrec_set(&rec.reason, keep.msg);
+			record_stage(&c, &rec, MCK_LWK_STATE_BOOT_FAILED, NULL);
+		} else {
+			leftovers_line(&c, job->job, left, sizeof(left));
+			mck_jobrec_set(&rec.reason, keep.msg);
+			record_stage(&c, &rec, "boot-failed-unclean", NULL);
+			if (strlen(keep.msg) + strlen(left) + 32 < sizeof(keep.msg))
+				snprintf(keep.msg + strlen(keep.msg),
+					 sizeof(keep.msg) - strlen(keep.msg),
+					 "; node not clean: %s", nleft < 0 ? "cannot query IHK" : left);
+		}
 		*err = keep;
 	}
 	lwk_log(&c, "%s", err->msg);
@@ -800,10 +866,37 @@ out:
 	return rc;
 }
 
+int mck_lwk_boot_failed_clean(const struct mck_config *cfg, unsigned long job)
+{
+	struct mck_jobrec rec;
+	int yes;
+
+	if (mck_jobrec_read(cfg->state_dir, job, &rec, NULL))
+		return 0;
+	yes = rec.state && !strcmp(rec.state, MCK_LWK_STATE_BOOT_FAILED);
+	mck_jobrec_free(&rec);
+	return yes;
+}
+
+/* A record of a job without an instance here, by design (see mck-lwk.h). */
+static int record_without_instance(struct lwk_ctx *c, unsigned long job)
+{
+	struct mck_jobrec rec;
+	int yes;
+
+	if (mck_jobrec_read(c->cfg->state_dir, job, &rec, NULL))
+		return 0;
+	yes = rec.os < 0 && rec.state && (!strcmp(rec.state, MCK_LWK_STATE_BOOT_FAILED) ||
+					  !strcmp(rec.state, MCK_LWK_STATE_REFUSED));
+	mck_jobrec_free(&rec);
+	return yes;
+}
+
 /* -------------------------------------------------------------- teardown */
 
 /* Save the kernel message buffer; it cannot be read after shutdown. */
-static void save_kmsg(struct lwk_ctx *c, int os, unsigned long job, uid_t uid, gid_t gid)
+static int save_kmsg(struct lwk_ctx *c, int os, unsigned long job, uid_t uid, gid_t gid,
+		     char *saved, size_t saved_len)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 32], args[64];
 	char *buf = NULL;
@@ -811,15 +904,17 @@ static void save_kmsg(struct lwk_ctx *c, int os, unsigned long job, uid_t uid, g
 	double t0 = mck_now_ms();
 	struct mck_error e = { 0 };
 
+	if (saved && saved_len)
+		saved[0] = '\0';
 	snprintf(args, sizeof(args), "%d", os);
 	size = c->ihk.ihk_os_get_kmsg_size(os);
 	if (size <= 0) {
 		log_call(c, "ihk_os_get_kmsg_size", args, size < 0 ? size : 0, t0);
-		return;
+		return -ENODATA;
 	}
 	buf = calloc(1, size + 1);
 	if (!buf)
-		return;
+		return -ENOMEM;
 	rc = c->ihk.ihk_os_kmsg(os, buf, size);
 	log_call(c, "ihk_os_kmsg", args, rc, t0);
 	if (rc < 0)
@@ -836,8 +931,12 @@ static void save_kmsg(struct lwk_ctx *c, int os, unsigned long job, uid_t uid, g
 		lwk_log(c, "chown %s failed: %s", path, strerror(errno));
 	(void)uid;
 	lwk_log(c, "kmsg saved to %s", path);
+	if (saved && saved_len)
+		snprintf(saved, saved_len, "%s", path);
+	rc = 0;
 out:
 	free(buf);
+	return rc < 0 ? rc : 0;
 }
 
 /* Shut down and destroy one instance; 0 when it is gone. */
@@ -859,7 +958,7 @@ static int destroy_instance(struct lwk_ctx *c, int os, unsigned long job, uid_t 
 	if (chown(dev, 0, 0) && errno != ENOENT)
 		lwk_log(c, "chown %s to root failed: %s", dev, strerror(errno));
 	if (st > IHK_STATUS_INACTIVE) {
-		save_kmsg(c, os, job, uid, gid);
+		save_kmsg(c, os, job, uid, gid, NULL, 0);
 		t0 = mck_now_ms();
 		rc = c->ihk.ihk_os_shutdown(os);
 		log_call(c, "ihk_os_shutdown", args, rc, t0);
@@ -995,8 +1094,14 @@ static int node_leftovers(struct lwk_ctx *c, FILE *out, unsigned long skip_job,
 		if (out) {
 			fprintf(out, "os %d: %s", oses[i],
 				s >= 0 ? mck_ihk_status_name(s) : strerror(-s));
-			if (stat(dev, &st) == 0)
+			if (stat(dev, &st) == 0) {
+				char holders[512];
+
 				fprintf(out, ", owner uid %lu", (unsigned long)st.st_uid);
+				device_holders(dev, holders, sizeof(holders));
+				if (*holders)
+					fprintf(out, ", %s held open by pid %s", dev, holders);
+			}
 			if (job)
 				fprintf(out, ", job %lu", job);
 			fprintf(out, "\n");
@@ -1034,6 +1139,9 @@ static int node_leftovers(struct lwk_ctx *c, FILE *out, unsigned long skip_job,
 		for (int k = 0; k < nlive; k++)
 			is_live |= live[k] == jobs[i];
 		if (jobs[i] == skip_job || is_live)
+			continue;
+		/* a job told why it has no instance here is at work too */
+		if (allow_live && record_without_instance(c, jobs[i]))
 			continue;
 		if (out)
 			fprintf(out, "job record: %lu\n", jobs[i]);
@@ -1276,6 +1384,36 @@ int mck_lwk_health(const struct mck_config *cfg, FILE *out, struct mck_error *er
 	return check_node(cfg, out, 1, err);
 }
 
+int mck_lwk_health_locked(const struct mck_config *cfg, FILE *out, int wait_s,
+			  struct mck_error *err)
+{
+	double deadline = mck_now_ms() + wait_s * 1000.0;
+	char path[PATH_MAX];
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "%s/lifecycle.lock", cfg->state_dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno != ENOENT)
+		return mck_fail(err, -errno, "cannot open %s: %s", path, strerror(errno));
+	/* shared: lifecycle operations (exclusive) are not in the middle of a change */
+	while (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB)) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			rc = mck_fail(err, -errno, "cannot lock %s: %s", path, strerror(errno));
+			close(fd);
+			return rc;
+		}
+		if (mck_now_ms() > deadline) {
+			close(fd);
+			return MCK_LWK_HEALTH_BUSY;
+		}
+		usleep(50 * 1000);
+	}
+	rc = check_node(cfg, out, 1, err);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 static void print_instance(struct lwk_ctx *c, int os, FILE *out)
 {
 	char dev[PATH_MAX];
@@ -1286,8 +1424,13 @@ static void print_instance(struct lwk_ctx *c, int os, FILE *out)
 
 	device_path(c->cfg, os, dev, sizeof(dev));
 	fprintf(out, "os %d: %s", os, s >= 0 ? mck_ihk_status_name(s) : strerror(-s));
-	if (stat(dev, &st) == 0)
+	if (stat(dev, &st) == 0) {
+		char holders[512];
+
 		fprintf(out, ", owner uid %lu, device %s", (unsigned long)st.st_uid, dev);
+		device_holders(dev, holders, sizeof(holders));
+		fprintf(out, ", processes %s", *holders ? holders : "none");
+	}
 	if (n > 0) {
 		int *cpus = calloc(n, sizeof(int));
 
@@ -1361,9 +1504,10 @@ int mck_lwk_status(const struct mck_config *cfg, FILE *out, struct mck_error *er
 		struct mck_jobrec r;
 
 		if (mck_jobrec_read(cfg->state_dir, jobs[i], &r, NULL) == 0) {
-			fprintf(out, "job %lu: state %s, os %d, uid %lu, cpus %s, memory %s, boot %.0f ms\n",
+			fprintf(out, "job %lu: state %s, os %d, uid %lu, cpus %s, memory %s, boot %.0f ms%s%s\n",
 				r.job, r.state ? r.state : "?", r.os, (unsigned long)r.uid,
-				r.cpus ? r.cpus : "", r.mem ? r.mem : "", r.boot_ms);
+				r.cpus ? r.cpus : "", r.mem ? r.mem : "", r.boot_ms,
+				r.reason ? ", reason: " : "", r.reason ? r.reason : "");
 			mck_jobrec_free(&r);
 		} else {
 			fprintf(out, "job %lu: unreadable record\n", jobs[i]);

@@ -19,6 +19,20 @@
 #include "mck-config.h"
 #include "mck-error.h"
 
+/*
+ * Job record states (common/mck-jobrec.h) that mean "this job has no
+ * instance here, and the record's reason says why": the boot failed and
+ * was unwound to a clean node, or the prologue refused the job. The SPANK
+ * plugin prints the reason to every task of the job's steps; the epilogue
+ * removes the record. A boot that failed and left the node unclean is
+ * "boot-failed-unclean" (the prologue then fails and Slurm drains the node).
+ */
+#define MCK_LWK_STATE_BOOT_FAILED "boot-failed"
+#define MCK_LWK_STATE_REFUSED "refused"
+
+/* mckctl boot's exit status when the boot failed but the node is clean. */
+#define MCK_LWK_EXIT_BOOT_FAILED_CLEAN 3
+
 struct mck_lwk_job {
 	unsigned long job;
 	uid_t uid;
@@ -31,6 +45,12 @@ void mck_lwk_set_log(FILE *out);
 
 int mck_lwk_boot(const struct mck_config *cfg, const struct mck_lwk_job *job,
 		 struct mck_error *err);
+/*
+ * After mck_lwk_boot failed: 1 when the failure was unwound to a clean
+ * node and the job record holds the reason (state boot-failed), else 0.
+ */
+int mck_lwk_boot_failed_clean(const struct mck_config *cfg, unsigned long job);
+
 int mck_lwk_teardown(const struct mck_config *cfg, unsigned long job,
 		     struct mck_error *err);
 
@@ -47,6 +67,15 @@ int mck_lwk_check(const struct mck_config *cfg, FILE *out, struct mck_error *err
  * job at work; anything else left is reported as by mck_lwk_check.
  */
 int mck_lwk_health(const struct mck_config *cfg, FILE *out, struct mck_error *err);
+
+/*
+ * mck_lwk_health under the lifecycle lock (shared), waiting for it at most
+ * wait_s seconds: MCK_LWK_HEALTH_BUSY when a boot or teardown still holds
+ * it (that operation reports its own failure), else as mck_lwk_health.
+ */
+#define MCK_LWK_HEALTH_BUSY 2
+int mck_lwk_health_locked(const struct mck_config *cfg, FILE *out, int wait_s,
+			  struct mck_error *err);
 
 /* Print each instance with status, owner, CPUs, memory and jobs. */
 int mck_lwk_status(const struct mck_config *cfg, FILE *out, struct mck_error *err);

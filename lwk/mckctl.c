@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include "mck-config.h"
@@ -167,6 +169,44 @@ static int cmd_plan(const struct mck_config *cfg, const char *format)
 	return 0;
 }
 
+/*
+ * PrologEpilogTimeout of the slurm.conf beside the configuration file, in
+ * seconds; 0 when unset or unlimited, -1 when there is no such file.
+ */
+static long prolog_epilog_timeout(const char *conf_path)
+{
+	char path[PATH_MAX], line[1024];
+	const char *slash = strrchr(conf_path, '/');
+	long value = 0;
+	FILE *f;
+
+	if (!slash)
+		return -1;
+	snprintf(path, sizeof(path), "%.*s/slurm.conf", (int)(slash - conf_path), conf_path);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		const char *key = "prologepilogtimeout";
+		char *p = line;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (strncasecmp(p, key, strlen(key)))
+			continue;
+		p += strlen(key);
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p++ != '=')
+			continue;
+		value = strtol(p, NULL, 10);
+		if (!strncasecmp(p, "UNLIMITED", 9) || value < 0 || value == 65534)
+			value = 0;
+	}
+	fclose(f);
+	return value;
+}
+
 static int cmd_config_check(const char *file, const char *partition)
 {
 	struct mck_config cfg;
@@ -181,6 +221,16 @@ static int cmd_config_check(const char *file, const char *partition)
 		fprintf(stderr, "mckctl: warning: image = %s: %s\n", cfg.image, strerror(errno));
 	if (access(cfg.mcexec, X_OK))
 		fprintf(stderr, "mckctl: warning: mcexec = %s: %s\n", cfg.mcexec, strerror(errno));
+	if (*cfg.path) {
+		long pet = prolog_epilog_timeout(cfg.path);
+
+		if (pet > 0 && pet <= cfg.boot_timeout + cfg.shutdown_timeout)
+			fprintf(stderr, "mckctl: warning: PrologEpilogTimeout = %ld s in the slurm.conf "
+				"beside %s is not longer than boot_timeout + shutdown_timeout = %d s: "
+				"Slurm would kill a prologue that is still recovering; raise "
+				"PrologEpilogTimeout or lower the timeouts\n", pet, cfg.path,
+				cfg.boot_timeout + cfg.shutdown_timeout);
+	}
 	mck_config_free(&cfg);
 	return 0;
 }
@@ -282,8 +332,12 @@ int main(int argc, char **argv)
 			.job = so.job, .uid = so.uid, .gid = so.gid, .partition = partition,
 		};
 
-		if (mck_lwk_boot(&cfg, &job, &err))
+		if (mck_lwk_boot(&cfg, &job, &err)) {
 			rc = die("%s", err.msg);
+			/* unwound, node clean, the record tells the job why */
+			if (mck_lwk_boot_failed_clean(&cfg, so.job))
+				rc = MCK_LWK_EXIT_BOOT_FAILED_CLEAN;
+		}
 	} else if (!strcmp(cmd, "teardown")) {
 		if (mck_lwk_teardown(&cfg, so.job, &err))
 			rc = die("%s", err.msg);

@@ -81,3 +81,44 @@ AC_DEFUN([AX_MCK_PATHS], [
   AC_SUBST([slurmconfdir], ['${sysconfdir}/slurm'])
   AC_SUBST([mckstatedir], ['${localstatedir}/lib/slurm-mckernel'])
 ])
+
+# AX_MCK_FUZZING: --enable-fuzzing builds the libFuzzer targets under fuzz/
+# (needs CC=clang with libFuzzer: apt-get install clang libclang-rt-14-dev)
+# and runs a short fuzzing session in `make check`. Independently, the
+# replay drivers that run every target over its seed corpus are always
+# built; MCK_SANITIZE_CFLAGS holds -fsanitize=address,undefined when the
+# compiler can build and run such a program (empty otherwise).
+AC_DEFUN([AX_MCK_FUZZING], [
+  AC_ARG_ENABLE([fuzzing],
+    [AS_HELP_STRING([--enable-fuzzing],
+      [build libFuzzer targets and run a short fuzzing session in make check (needs CC=clang)])],
+    [], [enable_fuzzing=no])
+  MCK_FUZZ_CFLAGS=
+  AS_IF([test "x$enable_fuzzing" = xyes], [
+    AC_MSG_CHECKING([whether $CC builds libFuzzer targets])
+    mck_save_CFLAGS=$CFLAGS
+    CFLAGS="$CFLAGS -fsanitize=fuzzer,address,undefined"
+    AC_LINK_IFELSE([AC_LANG_SOURCE([[
+#include <stddef.h>
+#include <stdint.h>
+int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }
+]])], [AC_MSG_RESULT([yes])],
+      [AC_MSG_RESULT([no])
+       AC_MSG_ERROR([--enable-fuzzing needs clang with libFuzzer: apt-get install clang libclang-rt-14-dev, then configure CC=clang --enable-fuzzing])])
+    CFLAGS=$mck_save_CFLAGS
+    MCK_FUZZ_CFLAGS="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g"
+  ])
+  AC_MSG_CHECKING([whether $CC builds and runs programs with -fsanitize=address,undefined])
+  mck_save_CFLAGS=$CFLAGS
+  CFLAGS="$CFLAGS -fsanitize=address,undefined"
+  AC_RUN_IFELSE([AC_LANG_PROGRAM([[#include <stdlib.h>]],
+                                 [[char *p = malloc(4); p[0] = 1; free(p); return 0;]])],
+    [MCK_SANITIZE_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+     AC_MSG_RESULT([yes])],
+    [MCK_SANITIZE_CFLAGS=; AC_MSG_RESULT([no])],
+    [MCK_SANITIZE_CFLAGS=; AC_MSG_RESULT([no (cross compiling)])])
+  CFLAGS=$mck_save_CFLAGS
+  AC_SUBST([MCK_FUZZ_CFLAGS])
+  AC_SUBST([MCK_SANITIZE_CFLAGS])
+  AM_CONDITIONAL([MCK_FUZZING], [test "x$enable_fuzzing" = xyes])
+])

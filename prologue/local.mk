@@ -2,5 +2,6 @@
 ## mck-prologue: what slurmd runs as Prolog= (boots the job's McKernel).
 sbin_PROGRAMS += prologue/mck-prologue
 prologue_mck_prologue_SOURCES = prologue/mck-prologue.c prologue/mck-slurmd-script.c \
-	prologue/mck-slurmd-script.h
+	prologue/mck-slurmd-script.h \
+	lwk/mck-drain.c lwk/mck-drain.h
 prologue_mck_prologue_LDADD = common/libmckcommon.la

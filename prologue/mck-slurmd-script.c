@@ -7,12 +7,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "mck-config.h"
+#include "mck-jobrec.h"
+#include "lwk/mck-drain.h"
+#include "lwk/mck-lwk.h"
 #include "prologue/mck-slurmd-script.h"
 #include "mck-util.h"
 
@@ -73,6 +78,36 @@ static int script_fail(const struct script *s, const char *fmt, ...)
 	return 1;
 }
 
+/*
+ * The node cannot be made clean: drain it now with our reason, which a
+ * detached watcher re-applies after slurmctld has written its fixed
+ * "Prolog error"/"Epilog error" (bounded; see lwk/mck-drain.h). The
+ * script still exits non-zero, so Slurm drains the node even when
+ * scontrol cannot reach slurmctld.
+ */
+#define DRAIN_SCONTROL_TIMEOUT_S 15
+#define DRAIN_WATCH_S 90
+
+static void drain_node(const struct script *s, const char *reason)
+{
+	char node[256], err[512], line[700];
+
+	/* only as slurmd's Prolog/Epilog, which names the node */
+	if (!getenv("SLURMD_NODENAME") || mck_drain_node_name(node, sizeof(node))) {
+		append_log(s, "not draining with a reason: SLURMD_NODENAME is not set or not usable");
+		return;
+	}
+	if (mck_drain_node_persist(node, reason, DRAIN_SCONTROL_TIMEOUT_S, DRAIN_WATCH_S,
+				   err, sizeof(err))) {
+		snprintf(line, sizeof(line), "%s: job %lu: %s", s->name, s->job, err);
+		append_log(s, line);
+		return;
+	}
+	snprintf(line, sizeof(line), "%s: job %lu: drained %s with the reason", s->name, s->job,
+		 node);
+	append_log(s, line);
+}
+
 static int env_id(const struct script *s, const char *var, unsigned long *out)
 {
 	const char *v = getenv(var);
@@ -97,6 +132,76 @@ static int valid_partition(const char *p)
 	return 1;
 }
 
+/*
+ * Does the job hold whole nodes? slurmd gives a Prolog no CPU ids, only
+ * SLURM_JOB_CPUS_PER_NODE ("8(x2),4"): every node of the job must have
+ * all the CPUs this node has (its present CPUs, which McKernel's
+ * offlining does not change). 0 when it does; else reason in buf.
+ */
+static int job_not_whole_node(char *buf, size_t len)
+{
+	const char *v = getenv("SLURM_JOB_CPUS_PER_NODE");
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	const char *p = v;
+
+	if (!v || !*v) {
+		snprintf(buf, len, "SLURM_JOB_CPUS_PER_NODE is not set: cannot tell whether the job "
+			 "holds whole nodes, which McKernel jobs need");
+		return 1;
+	}
+	while (*p) {
+		char *end;
+		long n = strtol(p, &end, 10);
+
+		if (end == p || n <= 0) {
+			snprintf(buf, len, "SLURM_JOB_CPUS_PER_NODE='%.64s': cannot read it", v);
+			return 1;
+		}
+		if (n != ncpu) {
+			snprintf(buf, len, "McKernel jobs need whole nodes, this job holds %ld of the %ld "
+				 "CPUs of a node (SLURM_JOB_CPUS_PER_NODE=%.64s): submit with --exclusive or "
+				 "to an OverSubscribe=EXCLUSIVE partition", n, ncpu, v);
+			return 1;
+		}
+		p = end;
+		if (*p == '(')
+			p = strchrnul(p, ')');
+		if (*p == ')')
+			p++;
+		if (*p == ',')
+			p++;
+		else if (*p) {
+			snprintf(buf, len, "SLURM_JOB_CPUS_PER_NODE='%.64s': cannot read it", v);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Refuse the job on this node without draining it (the node is fine):
+ * a job record in state refused with the reason, which the SPANK plugin
+ * prints to every task of the job's steps; the epilogue removes it.
+ */
+static int refuse_job(const struct script *s, uid_t uid, gid_t gid, const char *reason)
+{
+	struct mck_jobrec rec = { .job = s->job, .uid = uid, .gid = gid, .os = -1 };
+	struct mck_error err = { 0 };
+	char line[1200];
+	int rc;
+
+	if (mck_jobrec_set(&rec.state, MCK_LWK_STATE_REFUSED) ||
+	    mck_jobrec_set(&rec.reason, reason))
+		return script_fail(s, "out of memory");
+	rc = mck_jobrec_write(s->state_dir, &rec, &err);
+	mck_jobrec_free(&rec);
+	if (rc)
+		return script_fail(s, "%s", err.msg);
+	snprintf(line, sizeof(line), "%s: job %lu: refused: %s", s->name, s->job, reason);
+	append_log(s, line);
+	return 0;
+}
+
 /* Last non-empty line of text (modified in place). */
 static const char *last_line(char *text)
 {
@@ -112,8 +217,10 @@ static const char *last_line(char *text)
  * Run argv[0] with argv, its stderr collected (bounded) into buf; the
  * child's stdout stays ours. Returns the wait status or -1.
  */
-static int run_collect(char *const argv[], char *buf, size_t len)
+static int run_collect(char *const argv[], char *buf, size_t len, int timeout_s,
+		       int *timed_out)
 {
+	double deadline = mck_now_ms() + timeout_s * 1000.0;
 	int pfd[2], status;
 	size_t used = 0;
 	pid_t pid;
@@ -135,10 +242,23 @@ static int run_collect(char *const argv[], char *buf, size_t len)
 		_exit(127);
 	}
 	close(pfd[1]);
+	*timed_out = 0;
 	for (;;) {
 		char chunk[1024];
-		ssize_t r = read(pfd[0], chunk, sizeof(chunk));
+		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+		double left = deadline - mck_now_ms();
+		ssize_t r;
 
+		/* every wait has its bound: past it, mckctl is killed */
+		if (left <= 0 || poll(&p, 1, (int)(left > 1000 ? 1000 : left)) == 0) {
+			if (mck_now_ms() >= deadline) {
+				kill(pid, SIGKILL);
+				*timed_out = 1;
+				break;
+			}
+			continue;
+		}
+		r = read(pfd[0], chunk, sizeof(chunk));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -177,7 +297,8 @@ int mck_slurmd_script_main(enum mck_script_kind kind)
 	const char *partition = getenv("SLURM_JOB_PARTITION");
 	char job_s[32], uid_s[32], gid_s[32], out[4096], line[1200];
 	char *argv[16];
-	int argc = 0, status;
+	int argc = 0, status, timeout_s, timed_out = 0;
+	char why_not[512];
 	double t0 = mck_now_ms();
 
 	/* Only jobs that asked for --mckernel (any value, even empty). */
@@ -224,7 +345,32 @@ int mck_slurmd_script_main(enum mck_script_kind kind)
 	}
 	argv[argc] = NULL;
 
-	status = run_collect(argv, out, sizeof(out));
+	if (kind == MCK_SCRIPT_PROLOG && cfg.require_exclusive &&
+	    job_not_whole_node(why_not, sizeof(why_not))) {
+		int rc = refuse_job(&s, uid, gid, why_not);
+
+		mck_config_free(&cfg);
+		return rc;
+	}
+	/*
+	 * Bounded: a boot may first recover (shut down and destroy what an
+	 * earlier job left) and then boot; a teardown shuts down. Both stay
+	 * below PrologEpilogTimeout (mckctl config --check warns otherwise).
+	 */
+	timeout_s = cfg.boot_timeout + 2 * cfg.shutdown_timeout + 10;
+	status = run_collect(argv, out, sizeof(out), timeout_s, &timed_out);
+	if (timed_out) {
+		int rc = script_fail(&s, "%s %s did not finish within %d s (boot_timeout + "
+				     "2 x shutdown_timeout + 10): killed; see %s/log/lifecycle.log",
+				     cfg.mckctl, kind == MCK_SCRIPT_PROLOG ? "boot" : "teardown",
+				     timeout_s, cfg.state_dir);
+
+		snprintf(line, sizeof(line), "%s %s did not finish within %d s: killed",
+			 kind == MCK_SCRIPT_PROLOG ? "boot" : "teardown", s.name, timeout_s);
+		drain_node(&s, line);
+		mck_config_free(&cfg);
+		return rc;
+	}
 	if (status < 0) {
 		int rc = script_fail(&s, "cannot run %s: %s", cfg.mckctl, strerror(errno));
 
@@ -235,12 +381,35 @@ int mck_slurmd_script_main(enum mck_script_kind kind)
 		const char *why = last_line(out);
 		int rc;
 
-		if (WIFSIGNALED(status))
+		if (WIFSIGNALED(status)) {
 			rc = script_fail(&s, "%s %s killed by signal %d%s%s", cfg.mckctl,
 					 kind == MCK_SCRIPT_PROLOG ? "boot" : "teardown",
 					 WTERMSIG(status), *why ? ": " : "", why);
-		else
+			snprintf(line, sizeof(line), "mckctl %s killed by signal %d%s%.900s",
+				 kind == MCK_SCRIPT_PROLOG ? "boot" : "teardown", WTERMSIG(status),
+				 *why ? ": " : "", why);
+			drain_node(&s, line);
+		} else if (kind == MCK_SCRIPT_PROLOG &&
+			 WEXITSTATUS(status) == MCK_LWK_EXIT_BOOT_FAILED_CLEAN) {
+			/*
+			 * The boot failed, was unwound and the node is clean:
+			 * do not drain it. The job record holds the reason,
+			 * which every step of the job prints (SPANK plugin).
+			 */
+			snprintf(line, sizeof(line), "%s: job %lu: %s (node clean, the job's steps "
+				 "will report it)", s.name, s.job, *why ? why : "boot failed");
+			append_log(&s, line);
+			openlog("slurm-mckernel", LOG_PID, LOG_DAEMON);
+			syslog(LOG_WARNING, "%s", line);
+			closelog();
+			printf("%s\n", line);
+			rc = 0;
+		} else {
 			rc = script_fail(&s, "%s", *why ? why : "mckctl failed without a reason");
+			if (!strncmp(why, "mckctl: ", 8))
+				why += 8;
+			drain_node(&s, *why ? why : "mckctl failed without a reason");
+		}
 		mck_config_free(&cfg);
 		return rc;
 	}

@@ -298,3 +298,75 @@ const char *mck_spank_env_get(char *const env[], const char *name)
 			return *e + len + 1;
 	return NULL;
 }
+
+int mck_spank_omp_threads(int lwk_cpus, uint32_t ntasks)
+{
+	if (lwk_cpus <= 0)
+		return 1;
+	if (ntasks == 0 || ntasks >= (uint32_t)lwk_cpus)
+		return ntasks == 0 ? lwk_cpus : 1;
+	return lwk_cpus / (int)ntasks;
+}
+
+/* Index of the entry NAME=... in v[0..n-1], or -1. */
+static int env_index(char *const v[], int n, const char *entry)
+{
+	size_t len = strcspn(entry, "=");
+
+	for (int i = 0; i < n; i++)
+		if (!strncmp(v[i], entry, len) && v[i][len] == '=')
+			return i;
+	return -1;
+}
+
+int mck_spank_build_env(char *const env[], char *const set[], int nset, const char *omp,
+			char ***out, struct mck_error *err)
+{
+	char **v = NULL;
+	int n = 0, nenv = 0, rc;
+
+	*out = NULL;
+	for (; env && env[nenv]; nenv++)
+		;
+	rc = -1;
+	v = calloc(nenv + (nset > 0 ? nset : 0) + 2, sizeof(*v));
+	if (!v)
+		goto nomem;
+	for (int i = 0; i < nenv; i++)
+		if (push_word(v, &n, env[i]))
+			goto nomem;
+	for (int i = 0; i < nset; i++) {
+		int at;
+
+		if (!set[i] || !strchr(set[i], '=') || set[i][0] == '=') {
+			rc = mck_fail(err, -EINVAL, "environment entry '%s' of mckernel.conf is "
+				      "not NAME=VALUE: fix the env line", set[i] ? set[i] : "");
+			goto fail;
+		}
+		at = env_index(v, n, set[i]);
+		if (at >= 0) {
+			char *copy = strdup(set[i]);
+
+			if (!copy)
+				goto nomem;
+			free(v[at]);
+			v[at] = copy;
+		} else if (push_word(v, &n, set[i])) {
+			goto nomem;
+		}
+	}
+	if (omp && *omp && env_index(v, n, "OMP_NUM_THREADS=") < 0) {
+		char entry[64];
+
+		snprintf(entry, sizeof(entry), "OMP_NUM_THREADS=%s", omp);
+		if (push_word(v, &n, entry))
+			goto nomem;
+	}
+	*out = v;
+	return 0;
+nomem:
+	rc = mck_fail(err, -ENOMEM, "out of memory building the task environment");
+fail:
+	mck_spank_argv_free(v);
+	return rc;
+}

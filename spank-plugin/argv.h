@@ -58,6 +58,19 @@ int mck_spank_build_argv(const char *mcexec, uint32_t ntasks, int os,
 
 void mck_spank_argv_free(char **argv);
 
+/*
+ * The environment a --mckernel rank gets: a copy of env, each "NAME=VALUE"
+ * of set[0..nset-1] (the operator's env list of mckernel.conf) replacing
+ * NAME or appended, and OMP_NUM_THREADS=omp appended when omp is a
+ * non-empty string and the result has no OMP_NUM_THREADS (the user's
+ * value wins). NULL-terminated, malloc'd; free with mck_spank_argv_free.
+ */
+int mck_spank_build_env(char *const env[], char *const set[], int nset, const char *omp,
+			char ***out, struct mck_error *err);
+
+/* A rank's share of the LWK CPUs: lwk_cpus / ntasks, at least 1. */
+int mck_spank_omp_threads(int lwk_cpus, uint32_t ntasks);
+
 /* The value of NAME in a NULL-terminated environment, or NULL. */
 const char *mck_spank_env_get(char *const env[], const char *name);
 

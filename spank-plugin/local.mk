@@ -2,12 +2,13 @@
 pkglib_LTLIBRARIES += spank-plugin/spank_mckernel.la
 spank_plugin_spank_mckernel_la_SOURCES = \
 	spank-plugin/mckernel.c spank-plugin/local.c spank-plugin/remote.c \
-	spank-plugin/mck-spank.h spank-plugin/argv.c spank-plugin/argv.h
+	spank-plugin/mck-spank.h spank-plugin/argv.c spank-plugin/argv.h \
+	spank-plugin/step.c
 spank_plugin_spank_mckernel_la_CPPFLAGS = $(AM_CPPFLAGS) $(SLURM_CPPFLAGS)
 spank_plugin_spank_mckernel_la_LDFLAGS = $(AM_LDFLAGS) \
 	-module -avoid-version -shared \
 	-Wl,--version-script=$(top_srcdir)/spank-plugin/spank_mckernel.map
-spank_plugin_spank_mckernel_la_LIBADD = common/libmckcommon.la
+spank_plugin_spank_mckernel_la_LIBADD = ihk/libmckihk.la
 EXTRA_spank_plugin_spank_mckernel_la_DEPENDENCIES = spank-plugin/spank_mckernel.map
 EXTRA_DIST += spank-plugin/spank_mckernel.map \
 	spank-plugin/tests/exports.sh spank-plugin/tests/prepend-build.sh \

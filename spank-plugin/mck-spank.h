@@ -4,6 +4,8 @@
  *   mckernel.c  init / init_post_opt / exit, option and plugstack arguments
  *   local.c     srun, sbatch, salloc: validate --mckernel at submit time
  *   remote.c    slurmstepd: run each task of a user step through mcexec
+ *   step.c      slurmstepd, once per step as root: fresh instance
+ *               (instance_policy = per-step), instance must be RUNNING
  * Nothing here is exported: the version script keeps only slurm_spank_*
  * and the plugin_* data visible.
  */
@@ -23,6 +25,7 @@ struct mck_spank_ctx {
 	int opt_seen;			/* the option callback ran */
 	char *opt_value;		/* its argument, NULL for bare --mckernel */
 	struct mck_spank_opts opts;	/* parsed value */
+	char step_error[1024];		/* why this step cannot run, "" if it can */
 };
 
 /* Option callback work, per side. 0 or -1 (message already logged). */
@@ -30,5 +33,10 @@ int mck_spank_local_option(struct mck_spank_ctx *ctx, const char *value);
 int mck_spank_local_post_opt(spank_t sp, struct mck_spank_ctx *ctx);
 
 int mck_spank_remote_task_init(spank_t sp, struct mck_spank_ctx *ctx);
+int mck_spank_remote_post_opt(spank_t sp, struct mck_spank_ctx *ctx);
+
+/* remote.c: did this job ask for --mckernel; is stepid a user step. */
+int mck_spank_job_requested(spank_t sp, struct mck_spank_ctx *ctx);
+int mck_spank_is_user_step(uint32_t stepid);
 
 #endif

@@ -93,6 +93,8 @@ int slurm_spank_init_post_opt(spank_t sp, int ac, char **av)
 {
 	if (ctx.context == S_CTX_LOCAL || ctx.context == S_CTX_ALLOCATOR)
 		return mck_spank_local_post_opt(sp, &ctx);
+	if (ctx.context == S_CTX_REMOTE)
+		return mck_spank_remote_post_opt(sp, &ctx);
 	return 0;
 }
 

@@ -14,6 +14,8 @@
 #include "config.h"
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +25,11 @@
 
 #include "mck-config.h"
 #include "mck-jobrec.h"
+#include "mck-lists.h"
 #include "mck-spank.h"
 
 /* Did this job ask for --mckernel? The option is forwarded to slurmstepd. */
-static int job_requested_mckernel(spank_t sp, struct mck_spank_ctx *ctx)
+int mck_spank_job_requested(spank_t sp, struct mck_spank_ctx *ctx)
 {
 	struct spank_option opt = { .name = "mckernel", .has_arg = 2 };
 	char *value = NULL;
@@ -36,7 +39,7 @@ static int job_requested_mckernel(spank_t sp, struct mck_spank_ctx *ctx)
 	return spank_option_getopt(sp, &opt, &value) == ESPANK_SUCCESS;
 }
 
-static int is_user_step(uint32_t stepid)
+int mck_spank_is_user_step(uint32_t stepid)
 {
 	return stepid != SLURM_BATCH_SCRIPT && stepid != SLURM_EXTERN_CONT
 #ifdef SLURM_INTERACTIVE_STEP
@@ -93,44 +96,124 @@ fail:
 	return -1;
 }
 
-/* The OS index of the job's instance on this node, or -1 (logged). */
-static int job_os_index(const struct mck_config *cfg, const struct task_info *t)
+/* The job's record on this node, with an instance, or -1 (logged). */
+static int read_job_instance(const struct mck_config *cfg, const struct task_info *t,
+			     struct mck_jobrec *rec)
 {
-	struct mck_jobrec rec;
 	struct mck_error err = { 0 };
 	char node[256];
-	int os, rc;
+	int rc;
 
 	node_name(t->env, node, sizeof(node));
-	rc = mck_jobrec_read(cfg->state_dir, t->job, &rec, &err);
-	if (rc == -ENOENT) {
-		slurm_error(MCK_SPANK_PREFIX "job %lu has no McKernel instance on %s: "
-			    "was the job submitted with --mckernel?", (unsigned long)t->job, node);
-		return -1;
-	}
-	if (rc < 0) {
+	rc = mck_jobrec_read(cfg->state_dir, t->job, rec, &err);
+	if (rc < 0 && rc != -ENOENT) {
 		slurm_error(MCK_SPANK_PREFIX "job %lu on %s: %s (%s)", (unsigned long)t->job,
 			    node, err.msg, strerror(-rc));
 		return -1;
 	}
-	os = rec.os;
-	mck_jobrec_free(&rec);
-	if (os < 0) {
+	if (rc == 0 && rec->os < 0 && rec->reason && *rec->reason) {
+		/*
+		 * Issue 4: the boot failed (unwound, node clean) or the
+		 * prologue refused the job; the record says why. The task's
+		 * stderr is the job's error output.
+		 */
+		fprintf(stderr, MCK_SPANK_PREFIX "job %lu: no McKernel instance on %s: %s\n",
+			(unsigned long)t->job, node, rec->reason);
+		slurm_error(MCK_SPANK_PREFIX "job %lu: no McKernel instance on %s: %s",
+			    (unsigned long)t->job, node, rec->reason);
+		return -1;
+	}
+	if (rc == -ENOENT || rec->os < 0) {
 		slurm_error(MCK_SPANK_PREFIX "job %lu has no McKernel instance on %s: "
 			    "was the job submitted with --mckernel?", (unsigned long)t->job, node);
 		return -1;
 	}
-	return os;
+	return 0;
+}
+
+/*
+ * The rank's Linux-side process (the mcexec proxy) must run on the Linux
+ * CPUs that serve the partition's offloaded system calls, never on an
+ * LWK CPU (offline on a real node), whatever the task plugin computed
+ * from the allocation. An empty list (old record) leaves the binding.
+ */
+static int bind_proxy_to_linux_cpus(const struct mck_jobrec *rec, const struct task_info *t)
+{
+	struct mck_error err = { 0 };
+	int *cpus = NULL, n = 0, set_any = 0, rc = -1;
+	cpu_set_t set;
+
+	if (!rec->linux_cpus || !*rec->linux_cpus)
+		return 0;
+	if (mck_cpulist_parse(rec->linux_cpus, &cpus, &n, &err) < 0) {
+		slurm_error(MCK_SPANK_PREFIX "job %lu: bad linux_cpus '%s' in the job record: %s",
+			    (unsigned long)t->job, rec->linux_cpus, err.msg);
+		goto fail;
+	}
+	CPU_ZERO(&set);
+	for (int i = 0; i < n; i++)
+		if (cpus[i] >= 0 && cpus[i] < CPU_SETSIZE) {
+			CPU_SET(cpus[i], &set);
+			set_any = 1;
+		}
+	if (set_any && sched_setaffinity(0, sizeof(set), &set) < 0) {
+		slurm_error(MCK_SPANK_PREFIX "job %lu: cannot bind the mcexec proxy to the Linux "
+			    "CPUs %s: %s; McKernel nodes need TaskPlugin=task/affinity without "
+			    "cgroup cpusets confining tasks to LWK CPUs (doc/slurm-settings.md)",
+			    (unsigned long)t->job, rec->linux_cpus, strerror(errno));
+		goto fail;
+	}
+	rc = 0;
+fail:
+	free(cpus);
+	return rc;
+}
+
+/* OMP_NUM_THREADS for a rank: its share of the LWK CPUs, at least 1. */
+static void omp_default(const struct mck_jobrec *rec, uint32_t ntasks, char *buf, size_t len)
+{
+	struct mck_error err = { 0 };
+	int *cpus = NULL, n = 0;
+
+	buf[0] = '\0';
+	if (!rec->cpus || mck_cpulist_parse(rec->cpus, &cpus, &n, &err) < 0 || n <= 0)
+		goto out;
+	snprintf(buf, len, "%d", mck_spank_omp_threads(n, ntasks));
+out:
+	free(cpus);
 }
 
 #ifdef HAVE_SPANK_PREPEND_TASK_ARGV
+/* Slurm execs the task with its job environment: change it there. */
+static int set_step_env(spank_t sp, const struct mck_config *cfg, const char *omp)
+{
+	for (int i = 0; i < cfg->n_env; i++) {
+		char name[256];
+		const char *eq = strchr(cfg->env[i], '=');
+
+		if (!eq || (size_t)(eq - cfg->env[i]) >= sizeof(name))
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - cfg->env[i]), cfg->env[i]);
+		if (spank_setenv(sp, name, eq + 1, 1) != ESPANK_SUCCESS) {
+			slurm_error(MCK_SPANK_PREFIX "cannot set %s for the task", name);
+			return -1;
+		}
+	}
+	if (omp && *omp)
+		spank_setenv(sp, "OMP_NUM_THREADS", omp, 0);
+	return 0;
+}
+
 static int run_through_mcexec(spank_t sp, const struct mck_config *cfg,
-			      const struct task_info *t, int os)
+			      const struct task_info *t, int os, const char *omp)
 {
 	struct mck_error err = { 0 };
 	char **words = NULL;
 	spank_err_t src;
 	int n, rc = -1;
+
+	if (set_step_env(sp, cfg, omp) < 0)
+		return -1;
 
 	if (mck_spank_prefix_words(cfg->mcexec, t->ntasks, os, &words, &n, &err) < 0) {
 		slurm_error(MCK_SPANK_PREFIX "%s (%s)", err.msg, strerror(-err.code));
@@ -149,11 +232,11 @@ fail:
 }
 #else
 static int run_through_mcexec(spank_t sp, const struct mck_config *cfg,
-			      const struct task_info *t, int os)
+			      const struct task_info *t, int os, const char *omp)
 {
 	struct mck_error err = { 0 };
 	char cwd[PATH_MAX];
-	char *program = NULL, **argv = NULL;
+	char *program = NULL, **argv = NULL, **env = NULL;
 	int argc;
 
 	if (t->argc < 1 || !t->argv || !t->argv[0]) {
@@ -176,10 +259,16 @@ static int run_through_mcexec(spank_t sp, const struct mck_config *cfg,
 		return -1;
 	}
 	free(program);
-	execve(argv[0], argv, t->env);
+	if (mck_spank_build_env(t->env, cfg->env, cfg->n_env, omp, &env, &err) < 0) {
+		slurm_error(MCK_SPANK_PREFIX "%s (%s)", err.msg, strerror(-err.code));
+		mck_spank_argv_free(argv);
+		return -1;
+	}
+	execve(argv[0], argv, env);
 	slurm_error(MCK_SPANK_PREFIX "execve %s: %s: check mcexec in mckernel.conf",
 		    argv[0], strerror(errno));
 	mck_spank_argv_free(argv);
+	mck_spank_argv_free(env);
 	return -1;
 }
 #endif
@@ -187,17 +276,24 @@ static int run_through_mcexec(spank_t sp, const struct mck_config *cfg,
 int mck_spank_remote_task_init(spank_t sp, struct mck_spank_ctx *ctx)
 {
 	struct mck_config cfg;
+	struct mck_jobrec rec = { 0 };
 	struct mck_error err = { 0 };
 	struct task_info t = { 0 };
+	char omp[16];
 	uint32_t stepid;
-	int os, rc;
+	int rc;
 
-	if (!spank_remote(sp) || !job_requested_mckernel(sp, ctx))
+	if (!spank_remote(sp) || !mck_spank_job_requested(sp, ctx))
 		return 0;
 	if (spank_get_item(sp, S_JOB_STEPID, &stepid) != ESPANK_SUCCESS)
 		return 0;
-	if (!is_user_step(stepid))
+	if (!mck_spank_is_user_step(stepid))
 		return 0;
+	if (ctx->step_error[0]) {
+		/* step.c found the instance unusable: every task says why. */
+		slurm_error(MCK_SPANK_PREFIX "%s", ctx->step_error);
+		return -1;
+	}
 	if (get_task_info(sp, &t) < 0)
 		return -1;
 	rc = mck_config_load(ctx->config_path,
@@ -207,11 +303,14 @@ int mck_spank_remote_task_init(spank_t sp, struct mck_spank_ctx *ctx)
 		return -1;
 	}
 	rc = -1;
-	os = job_os_index(&cfg, &t);
-	if (os < 0)
+	if (read_job_instance(&cfg, &t, &rec) < 0)
 		goto out;
-	rc = run_through_mcexec(sp, &cfg, &t, os);
+	if (bind_proxy_to_linux_cpus(&rec, &t) < 0)
+		goto out;
+	omp_default(&rec, t.ntasks, omp, sizeof(omp));
+	rc = run_through_mcexec(sp, &cfg, &t, rec.os, omp);
 out:
+	mck_jobrec_free(&rec);
 	mck_config_free(&cfg);
 	return rc;
 }

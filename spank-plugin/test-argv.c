@@ -191,11 +191,44 @@ static void test_env(void)
 	ok(mck_spank_env_get(NULL, "PATH") == NULL, "no environment");
 }
 
+/* The rank environment: operator entries replace, OMP_NUM_THREADS only by default. */
+static void test_build_env(void)
+{
+	char *env[] = { "PATH=/bin", "PMIX_MCA_gds=ds21", "OMP_NUM_THREADS=5", NULL };
+	char *env2[] = { "PATH=/bin", NULL };
+	char *set[] = { "PMIX_MCA_gds=hash", "FOO=a=b", NULL };
+	char *bad[] = { "=x", NULL };
+	struct mck_error err = { 0 };
+	char **out = NULL;
+
+	is_int(mck_spank_build_env(env, set, 2, "3", &out, &err), 0, "build_env");
+	is_str(mck_spank_env_get(out, "PMIX_MCA_gds"), "hash", "operator entry replaces the user's");
+	is_str(mck_spank_env_get(out, "FOO"), "a=b", "new entry appended, value with '='");
+	is_str(mck_spank_env_get(out, "OMP_NUM_THREADS"), "5", "the user's OMP_NUM_THREADS wins");
+	is_str(mck_spank_env_get(out, "PATH"), "/bin", "the rest is kept");
+	mck_spank_argv_free(out);
+	is_int(mck_spank_build_env(env2, set, 1, "3", &out, &err), 0, "build_env without OMP");
+	is_str(mck_spank_env_get(out, "OMP_NUM_THREADS"), "3", "OMP_NUM_THREADS set by default");
+	is_str(mck_spank_env_get(out, "PMIX_MCA_gds"), "hash", "gds=hash added");
+	ok(mck_spank_env_get(out, "FOO") == NULL, "only the entries given");
+	mck_spank_argv_free(out);
+	is_int(mck_spank_build_env(env2, NULL, 0, "", &out, &err), 0, "nothing to add");
+	ok(mck_spank_env_get(out, "OMP_NUM_THREADS") == NULL, "no OMP default without LWK CPUs");
+	mck_spank_argv_free(out);
+	is_int(mck_spank_build_env(env2, bad, 1, NULL, &out, &err), -EINVAL, "bad entry refused");
+	ok(strstr(err.msg, "NAME=VALUE") != NULL, "message: %s", err.msg);
+	is_int(mck_spank_omp_threads(6, 2), 3, "6 LWK CPUs, 2 tasks: 3 threads");
+	is_int(mck_spank_omp_threads(6, 4), 1, "6 LWK CPUs, 4 tasks: 1 thread");
+	is_int(mck_spank_omp_threads(6, 8), 1, "more tasks than CPUs: 1");
+	is_int(mck_spank_omp_threads(7, 1), 7, "one task: all LWK CPUs");
+}
+
 int main(void)
 {
 	test_options();
 	test_build();
 	test_resolve();
 	test_env();
+	test_build_env();
 	return done_testing();
 }

@@ -1170,3 +1170,27 @@ int ihk_double_os_inject(int os, const char *what)
 		return finish(&c, os, -EINVAL);
 	return finish(&c, os, 0);
 }
+
+/*
+ * Added for the ranks work (issue 7): the CPUs Linux still has, as on a
+ * real node where reserved CPUs are offline. Present CPUs (the double's
+ * topology) that are neither reserved nor assigned, sorted.
+ */
+int ihk_double_online_cpus(int *cpus, int max)
+{
+	struct ihkd_ctx c;
+	int n = 0, rc = ihkd_begin(&c, __func__, 0);
+
+	if (rc)
+		return rc;
+	for (int i = 0; i < c.topo->ncpus; i++) {
+		int cpu = c.topo->cpus[i];
+
+		if (cpu < 0 || cpu >= IHKD_MAX_CPUS || c.st->cpu_owner[cpu] != IHKD_LINUX)
+			continue;
+		if (n < max && cpus)
+			cpus[n] = cpu;
+		n++;
+	}
+	return ihkd_end(&c, 0, n);
+}

@@ -221,10 +221,14 @@ static int parse_errno(const char *s)
 	return 0;
 }
 
-/* "CALL:ERRNO[:once|:nth=N|:prob=P|:always]" */
+/*
+ * "CALL:ERRNO[:once|:nth=N|:prob=P|:always[:LABEL]]". LABEL (letters,
+ * digits, '_', '-', '.') only makes the spec distinct: once/nth counters
+ * are kept per spec, so a new label arms a new "once".
+ */
 static int parse_fault(const char *spec, struct ihkd_fault *f)
 {
-	char buf[160], *call, *err, *mode, *save = NULL;
+	char buf[160], *call, *err, *mode, *label, *save = NULL;
 	long n;
 
 	memset(f, 0, sizeof(*f));
@@ -234,6 +238,11 @@ static int parse_fault(const char *spec, struct ihkd_fault *f)
 	call = strtok_r(buf, ":", &save);
 	err = strtok_r(NULL, ":", &save);
 	mode = strtok_r(NULL, ":", &save);
+	label = strtok_r(NULL, ":", &save);
+	if (label && (strtok_r(NULL, ":", &save) ||
+		      strspn(label, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			     "0123456789_-.") != strlen(label)))
+		return -1;
 	if (!call || !err || strncmp(call, "ihk_", 4) || strlen(call) >= sizeof(f->call))
 		return -1;
 	strcpy(f->call, call);
@@ -280,7 +289,7 @@ static void add_fault(struct ihkd_conf *conf, const char *spec)
 	    parse_fault(spec, &conf->faults[conf->nfaults]) == 0)
 		conf->nfaults++;
 	else
-		fprintf(stderr, "ihk-double: ignoring fault '%s' (want CALL:ERRNO[:once|:nth=N|:prob=P])\n", spec);
+		fprintf(stderr, "ihk-double: ignoring fault '%s' (want CALL:ERRNO[:once|:nth=N|:prob=P|:always[:LABEL]])\n", spec);
 }
 
 static void apply_conf(struct ihkd_conf *conf, const char *key, char *value)

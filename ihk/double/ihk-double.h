@@ -32,4 +32,11 @@ int ihk_double_state_dir(char *buf, size_t len);
  */
 int ihk_double_os_inject(int os, const char *what);
 
+/*
+ * The CPUs Linux still has on this node: the double's present CPUs minus
+ * those reserved or assigned (offline on a real node). Fills up to max
+ * entries, sorted; returns how many there are, or a negative errno.
+ */
+int ihk_double_online_cpus(int *cpus, int max);
+
 #endif

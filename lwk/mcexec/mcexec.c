@@ -238,7 +238,15 @@ static void open_instance(const struct opts *o, const char *prog, struct lwk *l)
 		fprintf(stderr, "Error: Failed to open /dev/mcos%d.\n", o->os);
 		exit(EXIT_FAILURE);
 	}
-	if (ihk_os_get_status(o->os) != IHK_STATUS_RUNNING)
+	rc = ihk_os_get_status(o->os);
+	if (rc == IHK_STATUS_PANIC || rc == IHK_STATUS_HUNGUP) {
+		/* issue 4: a dead kernel is named, not "Unknown error" */
+		fprintf(stderr, "mcexec: McKernel instance %d is %s: the job's kernel messages "
+			"are saved by the epilogue (STATE_DIR/kmsg/JOBID.kmsg)\n", o->os,
+			rc == IHK_STATUS_PANIC ? "PANIC" : "HUNGUP");
+		exit(EXIT_FAILURE);
+	}
+	if (rc != IHK_STATUS_RUNNING)
 		die_load(prog, strerror(-1));
 	rc = ihk_double_os_generation(o->os);
 	l->gen = rc < 0 ? 0 : (unsigned)rc;
@@ -557,6 +565,55 @@ static void bind_child(const int *cpus, int ncpus, const int *numa, int nnuma)
 	free(nodes);
 }
 
+/* ------------------------------------------------- the proxy's CPUs */
+
+/*
+ * The proxy (this process) stays on Linux. On a real node the CPUs
+ * reserved for McKernel are offline: nothing can have bound the proxy to
+ * them, and binding only to them fails with EINVAL. The double's machine
+ * has those CPUs online, so check what a real kernel would have refused:
+ * a proxy whose allowed CPUs the double counts as online are none of
+ * fails like the refused binding; its allowed Linux CPUs are recorded.
+ */
+static char *proxy_cpus(const struct lwk *l)
+{
+	int *online = NULL, *mine = NULL, nonline, nmine = 0, nlinux = 0;
+	cpu_set_t set;
+	char *text;
+
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return strdup("");
+	nonline = ihk_double_online_cpus(NULL, 0);
+	if (nonline < 0)
+		nonline = 0;
+	online = calloc(nonline + 1, sizeof(int));
+	mine = calloc(CPU_SETSIZE, sizeof(int));
+	if (!online || !mine) {
+		free(online);
+		free(mine);
+		return NULL;
+	}
+	if (nonline > 0)
+		nonline = ihk_double_online_cpus(online, nonline);
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &set))
+			continue;
+		mine[nmine++] = cpu;
+		nlinux += nonline > 0 && in_list(online, nonline, cpu);
+	}
+	text = mck_cpulist_format(mine, nmine);
+	if (nonline > 0 && nlinux == 0) {
+		fprintf(stderr, "mcexec: the proxy process is bound to CPUs %s, which are "
+			"reserved for McKernel (the instance has %d CPUs) and offline on a real "
+			"node: sched_setaffinity: %s; bind it to Linux CPUs\n",
+			text ? text : "?", l->ncpus, strerror(EINVAL));
+		exit(EINVAL);
+	}
+	free(online);
+	free(mine);
+	return text;
+}
+
 /* ------------------------------------------------------------- records */
 
 struct record {
@@ -593,7 +650,8 @@ static const char *env_or_empty(const char *name)
 }
 
 static void record_start(struct record *r, const struct opts *o, const struct lwk *l,
-			 pid_t child, const char *cpus, const char *numa, const char *argv0)
+			 pid_t child, const char *cpus, const char *numa, const char *argv0,
+			 const char *proxy)
 {
 	char dir[PATH_MAX], host[256] = "";
 	struct mck_error err;
@@ -626,6 +684,8 @@ static void record_start(struct record *r, const struct opts *o, const struct lw
 	rec_add(&r->text, "cpus=%s", cpus);
 	rec_add(&r->text, "numa=%s", numa);
 	rec_add(&r->text, "argv0=%s", argv0);
+	rec_add(&r->text, "proxy_cpus=%s", proxy ? proxy : "");
+	rec_add(&r->text, "omp_num_threads=%s", env_or_empty("OMP_NUM_THREADS"));
 	rec_add(&r->text, "start=%ld.%03ld", (long)tv.tv_sec, (long)tv.tv_usec / 1000);
 	if (!r->text ||
 	    mck_write_file_atomic(r->path, r->text, strlen(r->text), 0644, &err) < 0) {
@@ -679,7 +739,7 @@ int main(int argc, char **argv)
 	struct lwk l;
 	struct share s;
 	struct record rec;
-	char *program, *cpus_text, *numa_text;
+	char *program, *cpus_text, *numa_text, *proxy_text;
 	int *numa = NULL, nnuma = 0, status;
 	sigset_t block, old;
 	struct sigaction sa;
@@ -688,6 +748,7 @@ int main(int argc, char **argv)
 	parse_args(&o, argc, argv);
 	open_instance(&o, argv[o.prog_index], &l);
 	program = find_program(argv[o.prog_index]);
+	proxy_text = proxy_cpus(&l);
 	take_share(&o, &l, &s);
 
 	/* -m restricts the NUMA nodes to those given (and the instance has). */
@@ -743,14 +804,37 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	for (int i = 0; i < NFORWARDED; i++)
 		sigaction(forwarded[i], &sa, NULL);
-	record_start(&rec, &o, &l, pid, cpus_text, numa_text, program);
+	record_start(&rec, &o, &l, pid, cpus_text, numa_text, program, proxy_text);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
+	/*
+	 * Wait, watching the instance: when its kernel panics or hangs the
+	 * rank ends (issue 4) instead of waiting forever on a dead LWK.
+	 */
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		int st;
+
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR) {
 			fprintf(stderr, "mcexec: waitpid: %s\n", strerror(errno));
 			return EXIT_FAILURE;
 		}
+		st = ihk_os_get_status(o.os);
+		if (st == IHK_STATUS_PANIC || st == IHK_STATUS_HUNGUP) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+			record_end(&rec, "lwk", st);
+			fprintf(stderr, "mcexec: McKernel instance %d went %s while %s ran: rank ended; "
+				"the job's kernel messages are saved by the epilogue "
+				"(STATE_DIR/kmsg/JOBID.kmsg)\n", o.os,
+				st == IHK_STATUS_PANIC ? "PANIC" : "HUNGUP", argv[o.prog_index]);
+			return EXIT_FAILURE;
+		}
+		usleep(100 * 1000);
+	}
 	close(l.devfd);
 	if (WIFSIGNALED(status)) {
 		int sig = WTERMSIG(status);

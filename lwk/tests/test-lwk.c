@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -71,6 +72,49 @@ static int node_clean(const struct mck_config *cfg, const char *what)
 		printf("# %s: left on the node:\n# %s\n", what, left ? left : "");
 	free(left);
 	return rc == 0;
+}
+
+/*
+ * After a failed boot of job: the node holds nothing but the job's record,
+ * in state boot-failed, without an instance, its reason containing want.
+ * Then the epilogue's teardown removes the record and the node is clean.
+ */
+static int failed_boot_contained(const struct mck_config *cfg, unsigned long job,
+				 const char *want, const char *what)
+{
+	struct mck_jobrec r;
+	struct mck_error err = { 0 };
+	char line[64], *left;
+	int rc, good = 1;
+
+	left = capture_check(cfg, &rc);
+	snprintf(line, sizeof(line), "job record: %lu\n", job);
+	if (rc != 1 || !left || strcmp(left, line)) {
+		printf("# %s: expected only the job record, left:\n# %s\n", what, left ? left : "");
+		good = 0;
+	}
+	free(left);
+	if (mck_jobrec_read(cfg->state_dir, job, &r, &err)) {
+		printf("# %s: no job record: %s\n", what, err.msg);
+		return 0;
+	}
+	if (!r.state || strcmp(r.state, MCK_LWK_STATE_BOOT_FAILED) || r.os != -1 ||
+	    !r.reason || !strstr(r.reason, want)) {
+		printf("# %s: record state %s os %d reason %s\n", what, r.state ? r.state : "-",
+		       r.os, r.reason ? r.reason : "-");
+		good = 0;
+	}
+	mck_jobrec_free(&r);
+	if (!mck_lwk_boot_failed_clean(cfg, job)) {
+		printf("# %s: mck_lwk_boot_failed_clean says no\n", what);
+		good = 0;
+	}
+	rc = mck_lwk_teardown(cfg, job, &err);
+	if (rc) {
+		printf("# %s: teardown: %s\n", what, err.msg);
+		good = 0;
+	}
+	return good && node_clean(cfg, what);
 }
 
 static int file_contains(const char *path, const char *needle)
@@ -196,7 +240,8 @@ int main(void)
 		rc = mck_lwk_boot(&cfg, &job, &err);
 		ok(rc < 0 && strstr(err.msg, "boot failed at image check"),
 		   "missing image fails at the image check (%s)", err.msg);
-		ok(node_clean(&cfg, "missing image"), "missing image leaves the node clean");
+		ok(failed_boot_contained(&cfg, 42, "image check", "missing image"),
+		   "missing image: nothing reserved, the record says why, teardown cleans");
 		cfg.image = saved;
 	}
 
@@ -218,9 +263,9 @@ int main(void)
 			ok(rc == -EINVAL && strstr(err.msg, want), "%s fails: error names it (%s)",
 			   calls[i], err.msg);
 			unsetenv("IHK_DOUBLE_FAULT");
-			ok(node_clean(&cfg, calls[i]), "%s fails: nothing stays reserved", calls[i]);
-			snprintf(path, sizeof(path), "%s/jobs/42.job", state);
-			ok(access(path, F_OK) != 0, "%s fails: no job record left", calls[i]);
+			ok(failed_boot_contained(&cfg, 42, want, calls[i]),
+			   "%s fails: nothing stays reserved, the record keeps the reason, "
+			   "teardown removes it", calls[i]);
 		}
 	}
 
@@ -277,7 +322,47 @@ int main(void)
 	unsetenv("IHK_DOUBLE_BOOT_HANG");
 	unsetenv("IHK_DOUBLE_BOOT_POLL_COUNT");
 	unsetenv("IHK_DOUBLE_BOOT_POLL_INTERVAL_MS");
-	ok(node_clean(&cfg, "hanging boot"), "hanging boot: node clean");
+	ok(failed_boot_contained(&cfg, 45, "boot failed at", "hanging boot"),
+	   "hanging boot: node clean but for the record with the reason");
+	snprintf(path, sizeof(path), "%s/kmsg/45.kmsg", state);
+	ok(access(path, R_OK) == 0, "hanging boot: its kernel messages are saved");
+
+	/* ---- a boot fails and its unwind cannot release: the node is not clean */
+	setenv("IHK_DOUBLE_FAULT", "ihk_os_boot:EINVAL:always;ihk_release_cpu:EIO:always", 1);
+	job.job = 47;
+	rc = mck_lwk_boot(&cfg, &job, &err);
+	unsetenv("IHK_DOUBLE_FAULT");
+	ok(rc < 0 && strstr(err.msg, "boot failed at ihk_os_boot") &&
+	   strstr(err.msg, "node not clean: reserved cpus"),
+	   "unwind that cannot release names what is stuck (%s)", err.msg);
+	ok(!mck_lwk_boot_failed_clean(&cfg, 47), "not reported as a clean failure");
+	rc = mck_lwk_teardown(&cfg, 47, &err);
+	is_int(rc, 0, "teardown once release works again (%s)", rc ? err.msg : "ok");
+	ok(node_clean(&cfg, "after unclean boot failure"), "node clean");
+
+	/* ---- the lifecycle lock is held too long: boot gives up, naming it */
+	{
+		char lock[PATH_MAX + 64];
+		int fd, saved_b = cfg.boot_timeout, saved_s = cfg.shutdown_timeout;
+		double t0;
+
+		snprintf(lock, sizeof(lock), "%s/lifecycle.lock", state);
+		fd = open(lock, O_RDWR | O_CREAT, 0644);
+		ok(fd >= 0 && flock(fd, LOCK_EX) == 0, "hold the lifecycle lock");
+		cfg.boot_timeout = 1;
+		cfg.shutdown_timeout = 0;
+		job.job = 48;
+		t0 = mck_now_ms();
+		rc = mck_lwk_boot(&cfg, &job, &err);
+		ok(rc == -ETIMEDOUT && strstr(err.msg, "lifecycle.lock") &&
+		   mck_now_ms() - t0 < 5000, "boot gives up on a held lock within the timeouts (%s)",
+		   err.msg);
+		cfg.boot_timeout = saved_b;
+		cfg.shutdown_timeout = saved_s;
+		if (fd >= 0)
+			close(fd);
+		ok(node_clean(&cfg, "lock timeout"), "nothing done without the lock");
+	}
 
 	/* ---- a kernel that panics while the job runs */
 	setenv("IHK_DOUBLE_PANIC_AFTER_S", "0.05", 1);

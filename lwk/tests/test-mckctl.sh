@@ -51,18 +51,42 @@ grep -q "job 42: teardown ok" "$STATE/log/lifecycle.log"; ok $? "lifecycle.log s
 m check; ok $? "check: clean after teardown"
 m teardown --job 42 2>/dev/null; ok $? "teardown twice"
 
-# missing image: fails at the image check, node stays clean
+# missing image: fails at the image check; nothing stays reserved, the job
+# record keeps the reason for the job's steps (exit 3) until the teardown
 sed "s|^image = .*|image = $T/missing.img|" "$CONF" > "$T/noimg.conf"
 "$MCKCTL" --config "$T/noimg.conf" boot --job 43 --uid 1001 --gid 1001 2> "$T/err"
-test $? -eq 1 && tail -n 1 "$T/err" | grep -q "^mckctl: boot failed at image check: $T/missing.img: No such file"
-ok $? "missing image: one-line error at the image check"
-m check; ok $? "missing image: node clean"
+test $? -eq 3 && tail -n 1 "$T/err" | grep -q "^mckctl: boot failed at image check: $T/missing.img: No such file"
+ok $? "missing image: exit 3, one-line error at the image check"
+m check > "$T/left"; test $? -eq 1 && test "$(cat "$T/left")" = "job record: 43"
+ok $? "missing image: only the job record is left ($(cat "$T/left"))"
+grep -q "^state=boot-failed$" "$STATE/jobs/43.job" && grep -q "^reason=boot failed at image check" "$STATE/jobs/43.job"
+ok $? "missing image: the record says why"
+m status | grep -q "^job 43: state boot-failed, .*reason: boot failed at image check"
+ok $? "missing image: status shows the reason"
+m check --health > /dev/null; ok $? "missing image: health check accepts the job's record"
+m teardown --job 43 2>/dev/null && m check; ok $? "missing image: teardown leaves the node clean"
 
 # a boot failure injected by the double
 IHK_DOUBLE_FAULT=ihk_os_boot:EINVAL:always m boot --job 44 --uid 1001 --gid 1001 2> "$T/err"
-test $? -eq 1 && tail -n 1 "$T/err" | grep -q "^mckctl: boot failed at ihk_os_boot: Invalid argument (-22)$"
+test $? -eq 3 && tail -n 1 "$T/err" | grep -q "^mckctl: boot failed at ihk_os_boot: Invalid argument (-22)"
 ok $? "boot failure names the call"
-m check; ok $? "boot failure: node clean"
+m teardown --job 44 2>/dev/null && m check; ok $? "boot failure: node clean after the teardown"
+
+# the unwind cannot release: exit 1, the error names what is stuck
+IHK_DOUBLE_FAULT="ihk_os_boot:EINVAL:always;ihk_release_mem:EIO:always" m boot --job 46 --uid 1001 --gid 1001 2> "$T/err"
+test $? -eq 1 && tail -n 1 "$T/err" | grep -q "node not clean: reserved memory"
+ok $? "unclean unwind: exit 1 naming the stuck memory ($(tail -n 1 "$T/err"))"
+m teardown --job 46 2>/dev/null && m check; ok $? "unclean unwind: teardown cleans once release works"
+
+# config --check warns about a PrologEpilogTimeout that is too short
+mkdir -p "$T/etc" && cp "$CONF" "$T/etc/mckernel.conf"
+echo "PrologEpilogTimeout=5" > "$T/etc/slurm.conf"
+"$MCKCTL" config --check "$T/etc/mckernel.conf" > /dev/null 2> "$T/err"
+grep -q "warning: PrologEpilogTimeout = 5 s .* boot_timeout + shutdown_timeout = 6 s" "$T/err"
+ok $? "config --check: PrologEpilogTimeout 5 <= 6 warned"
+echo "PrologEpilogTimeout=300" > "$T/etc/slurm.conf"
+"$MCKCTL" config --check "$T/etc/mckernel.conf" > /dev/null 2> "$T/err"
+! grep -q "PrologEpilogTimeout" "$T/err"; ok $? "config --check: PrologEpilogTimeout 300 accepted"
 
 # clean by hand
 m boot --job 45 --uid 1001 --gid 1001 2>/dev/null; ok $? "boot job 45"

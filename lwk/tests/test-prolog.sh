@@ -11,6 +11,8 @@ m() { "$MCKCTL" --config "$CONF" "$@"; }
 # What slurmd 22.05 gives a Prolog/Epilog (the subset we read).
 export SLURM_CONF=$T/slurm.conf SLURM_JOB_ID=42 SLURM_JOB_UID=1001 SLURM_JOB_GID=1001
 export SLURM_JOB_PARTITION=lwk
+NCPU=$(getconf _NPROCESSORS_CONF)
+export SLURM_JOB_CPUS_PER_NODE="$NCPU(x2)"
 unset SPANK__SLURM_SPANK_OPTION_mckernel_mckernel
 
 "$PROLOGUE" > "$T/out" 2>&1; ok $? "no --mckernel: prologue exits 0"
@@ -33,14 +35,35 @@ test "$(wc -l < "$T/out")" -eq 1 && grep -q "SLURM_JOB_ID='4x2'" "$T/out"; ok $?
 SLURM_JOB_PARTITION='a;b' "$PROLOGUE" > "$T/out" 2>&1; test $? -eq 1; ok $? "bad partition fails"
 m check; ok $? "nothing booted by refused prologues"
 
-# a boot failure: non-zero, one line naming the call, in prolog.log too
-IHK_DOUBLE_FAULT=ihk_os_boot:EINVAL:always "$PROLOGUE" > "$T/out" 2>&1; test $? -eq 1
-ok $? "failing boot fails the prologue"
-test "$(wc -l < "$T/out")" -eq 1 && grep -q "^mck-prologue: job 42: mckctl: boot failed at ihk_os_boot: Invalid argument (-22)$" "$T/out"
-ok $? "one-line reason names the call ($(cat "$T/out"))"
-grep -q "boot failed at ihk_os_boot" "$STATE/log/prolog.log"; ok $? "reason in prolog.log"
-"$EPILOGUE" > "$T/out" 2>&1; ok $? "epilogue after a failed prologue"
+# a boot failure unwound to a clean node: the prologue succeeds (no drain),
+# the job record keeps the one-line reason for the job's steps
+IHK_DOUBLE_FAULT=ihk_os_boot:EINVAL:always "$PROLOGUE" > "$T/out" 2>&1
+ok $? "failing boot, node clean: prologue exits 0 (node not drained)"
+grep -q "^reason=boot failed at ihk_os_boot: Invalid argument (-22)" "$STATE/jobs/42.job" &&
+	grep -q "^state=boot-failed$" "$STATE/jobs/42.job"
+ok $? "the job record names the failed call"
+grep -q "mck-prologue: job 42: mckctl: boot failed at ihk_os_boot.*node clean" "$STATE/log/prolog.log"
+ok $? "reason in prolog.log"
+"$EPILOGUE" > "$T/out" 2>&1; ok $? "epilogue after a failed boot"
 m check; ok $? "node clean"
+
+# a boot failure whose unwind cannot release: the prologue fails (drain),
+# one line naming the call and what is stuck
+IHK_DOUBLE_FAULT="ihk_os_boot:EINVAL:always;ihk_release_cpu:EIO:always" "$PROLOGUE" > "$T/out" 2>&1
+test $? -eq 1; ok $? "failing boot, node not clean: prologue fails"
+test "$(wc -l < "$T/out")" -eq 1 && grep -q "^mck-prologue: job 42: mckctl: boot failed at ihk_os_boot: .*node not clean: reserved cpus" "$T/out"
+ok $? "one line naming the call and the stuck CPUs ($(cat "$T/out"))"
+"$EPILOGUE" > "$T/out" 2>&1; ok $? "epilogue cleans once release works"
+m check; ok $? "node clean"
+
+# a job that does not hold whole nodes is refused without draining the node
+SLURM_JOB_CPUS_PER_NODE="$NCPU,1" "$PROLOGUE" > "$T/out" 2>&1
+ok $? "partial node: prologue exits 0 (the node is fine)"
+grep -q "^state=refused$" "$STATE/jobs/42.job" &&
+	grep -q "^reason=McKernel jobs need whole nodes, this job holds 1 of the $NCPU CPUs" "$STATE/jobs/42.job"
+ok $? "partial node: the record says why"
+m status | grep -q "^instances: none"; ok $? "partial node: nothing booted"
+"$EPILOGUE" > "$T/out" 2>&1 && m check; ok $? "partial node: epilogue leaves the node clean"
 
 # a process holds the device: the epilogue fails naming it, then recovers
 "$PROLOGUE" > "$T/out" 2>&1; ok $? "boot again"

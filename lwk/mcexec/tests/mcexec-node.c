@@ -5,6 +5,8 @@
  *
  *   mcexec-node boot CPULIST MEMSIZE IMAGE [noboot]   prints the OS index
  *   mcexec-node status OS                              prints the status value
+ *   mcexec-node inject OS panic|hang                   make a booted instance fail (root)
+ *   mcexec-node online                                 CPUs Linux still has (double's view)
  */
 #include "config.h"
 #include <errno.h>
@@ -66,6 +68,23 @@ int main(int argc, char **argv)
 		printf("%d\n", ihk_os_get_status(atoi(argv[2])));
 		return 0;
 	}
-	fprintf(stderr, "usage: mcexec-node boot CPULIST MEMSIZE IMAGE [noboot] | status OS\n");
+	if (argc == 4 && !strcmp(argv[1], "inject")) {
+		int rc = ihk_double_os_inject(atoi(argv[2]), argv[3]);
+
+		return rc < 0 ? fail("inject", rc) : 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "online")) {
+		int cpus[4096], n = ihk_double_online_cpus(cpus, 4096);
+		char *text;
+
+		if (n < 0)
+			return fail("online", n);
+		text = mck_cpulist_format(cpus, n < 4096 ? n : 4096);
+		printf("%s\n", text ? text : "");
+		free(text);
+		return 0;
+	}
+	fprintf(stderr, "usage: mcexec-node boot CPULIST MEMSIZE IMAGE [noboot] | status OS | "
+		"inject OS panic|hang | online\n");
 	return 2;
 }

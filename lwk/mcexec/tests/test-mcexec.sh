@@ -143,5 +143,22 @@ else
 	t 1 "setpriv (util-linux) is needed to run as another user"
 fi
 
+# --- Linux CPUs: reserved CPUs are offline for Linux (instance on 1-3,5 of 0-7)
+export IHK_DOUBLE_STATE="$T/node"
+out=$("$NODE" online)
+[ "$out" = "0,4,6-7" ]; t $? "the double's online CPUs shrink by the reserved ones (got '$out')"
+if [ "$(nproc --all)" -ge 2 ]; then
+	taskset -c 1 "$MCEXEC" /bin/true 2>"$T/err"; rc=$?
+	t $([ $rc = 22 ] && echo 0 || echo 1) "proxy bound only to an LWK CPU: EINVAL like a real node (got $rc)"
+	has "which are reserved for McKernel" "$T/err"; t $? "the message says the CPUs are reserved"
+	mpid=$(taskset -c 0 "$MCEXEC" sh -c 'echo $PPID')
+	grep -qx "proxy_cpus=0" "$IHK_DOUBLE_STATE/mcexec/$mpid.rec"
+	t $? "a proxy on a Linux CPU runs and its CPUs are recorded"
+else
+	t 1 "this check needs a machine with 2 CPUs or more (CPU 1 stands for an LWK CPU)"
+fi
+OMP_NUM_THREADS=3 "$MCEXEC" /bin/true; mpid=$("$MCEXEC" sh -c 'echo $PPID')
+grep -qx "omp_num_threads=" "$IHK_DOUBLE_STATE/mcexec/$mpid.rec"; t $? "OMP_NUM_THREADS recorded (unset)"
+
 echo "1..$n"
 [ $failed = 0 ]
