@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -167,4 +170,54 @@ int mck_parse_ulong(const char *s, unsigned long *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+static int reap_if_done(pid_t pid, int *status)
+{
+	pid_t r;
+
+	do
+		r = waitpid(pid, status, WNOHANG);
+	while (r < 0 && errno == EINTR);
+	if (r == pid)
+		return 0;
+	return r < 0 ? -errno : -EAGAIN;
+}
+
+int mck_wait_pid(pid_t pid, int timeout_ms, int *status)
+{
+	double deadline = timeout_ms < 0 ? -1 : mck_now_ms() + timeout_ms;
+	int pause_us = 1000, fd = -1, rc;
+
+#ifdef SYS_pidfd_open
+	fd = (int)syscall(SYS_pidfd_open, pid, 0);
+#endif
+	for (;;) {
+		double left;
+
+		rc = reap_if_done(pid, status);
+		if (rc != -EAGAIN)
+			break;
+		left = deadline < 0 ? 1000 : deadline - mck_now_ms();
+		if (left <= 0) {
+			rc = -ETIMEDOUT;
+			break;
+		}
+		if (fd >= 0) {
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+
+			if (poll(&p, 1, (int)(left + 0.999)) < 0 && errno != EINTR) {
+				close(fd);
+				fd = -1;
+			}
+		} else {
+			/* No pidfd: poll the child, backing off up to 20 ms. */
+			usleep(pause_us < left * 1000 ? pause_us : (int)(left * 1000));
+			if (pause_us < 20000)
+				pause_us *= 2;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }

@@ -25,4 +25,11 @@ int mck_read_file(const char *path, char **data, size_t *len, struct mck_error *
 int mck_parse_long(const char *s, long min, long max, long *out);
 int mck_parse_ulong(const char *s, unsigned long *out);
 
+/*
+ * Wait up to timeout_ms (-1: forever) for child pid to end, waking as soon
+ * as it does (pidfd where the kernel has it, short polls otherwise).
+ * 0 with *status filled, -ETIMEDOUT when still running, or -errno.
+ */
+int mck_wait_pid(pid_t pid, int timeout_ms, int *status);
+
 #endif

@@ -23,6 +23,6 @@ lwk_tests_test_lwk_SOURCES = lwk/tests/test-lwk.c common/mck-test.h
 lwk_tests_test_lwk_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS)
 lwk_tests_test_lwk_LDADD = lwk/liblwk.la
 TESTS += lwk/tests/test-lwk lwk/tests/test-mckctl.sh lwk/tests/test-prolog.sh \
-	lwk/tests/test-containment.sh
+	lwk/tests/test-containment.sh lwk/tests/test-healthcheck.sh
 EXTRA_DIST += lwk/tests/test-mckctl.sh lwk/tests/test-prolog.sh lwk/tests/lib.sh \
-	lwk/tests/test-containment.sh
+	lwk/tests/test-containment.sh lwk/tests/test-healthcheck.sh

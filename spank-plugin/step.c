@@ -53,25 +53,12 @@ static void step_fail(struct mck_spank_ctx *ctx, const char *fmt, ...)
 /* Wait for pid up to limit_s seconds; kill it after that. Exit status or -1. */
 static int wait_child(pid_t pid, int limit_s)
 {
-	struct timespec pause = { 0, 50 * 1000 * 1000 };
-	long waited_ms = 0;
 	int status;
 
-	for (;;) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-
-		if (r == pid)
-			break;
-		if (r < 0 && errno != EINTR)
-			return -1;
-		if (waited_ms >= (long)limit_s * 1000) {
-			kill(pid, SIGKILL);
-			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-				;
-			return -1;
-		}
-		nanosleep(&pause, NULL);
-		waited_ms += 50;
+	if (mck_wait_pid(pid, limit_s * 1000, &status) < 0) {
+		kill(pid, SIGKILL);
+		mck_wait_pid(pid, -1, &status);
+		return -1;
 	}
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

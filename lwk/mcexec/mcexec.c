@@ -812,20 +812,18 @@ int main(int argc, char **argv)
 	 * rank ends (issue 4) instead of waiting forever on a dead LWK.
 	 */
 	for (;;) {
-		pid_t w = waitpid(pid, &status, WNOHANG);
-		int st;
+		int st, w = mck_wait_pid(pid, 100, &status);
 
-		if (w == pid)
+		if (w == 0)
 			break;
-		if (w < 0 && errno != EINTR) {
-			fprintf(stderr, "mcexec: waitpid: %s\n", strerror(errno));
+		if (w != -ETIMEDOUT) {
+			fprintf(stderr, "mcexec: waitpid: %s\n", strerror(-w));
 			return EXIT_FAILURE;
 		}
 		st = ihk_os_get_status(o.os);
 		if (st == IHK_STATUS_PANIC || st == IHK_STATUS_HUNGUP) {
 			kill(pid, SIGKILL);
-			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-				;
+			mck_wait_pid(pid, -1, &status);
 			record_end(&rec, "lwk", st);
 			fprintf(stderr, "mcexec: McKernel instance %d went %s while %s ran: rank ended; "
 				"the job's kernel messages are saved by the epilogue "
@@ -833,7 +831,6 @@ int main(int argc, char **argv)
 				st == IHK_STATUS_PANIC ? "PANIC" : "HUNGUP", argv[o.prog_index]);
 			return EXIT_FAILURE;
 		}
-		usleep(100 * 1000);
 	}
 	close(l.devfd);
 	if (WIFSIGNALED(status)) {
