@@ -70,7 +70,13 @@ int mck_write_file_atomic(const char *path, const char *data, size_t len,
 		}
 		off += w;
 	}
-	if (fchmod(fd, mode) || fsync(fd)) {
+	/*
+	 * No fsync: these files (job records, the topology cache, the double's
+	 * state) describe state that a power loss or node reboot wipes out
+	 * anyway; what matters is that readers never see a half-written file,
+	 * which the rename guarantees.
+	 */
+	if (fchmod(fd, mode)) {
 		rc = mck_fail(err, -errno, "cannot write %s: %s", tmp, strerror(errno));
 		goto fail;
 	}

@@ -10,18 +10,20 @@
 #   - with rpmbuild: rpmbuild -ta --nodeps (Debian cannot resolve the RPM
 #     BuildRequires) and rpm -qlp of each RPM.
 #
-# Usage: packaging/check-packages.sh [--no-rpm] [--nocheck] [--keep] TARBALL
+# Usage: packaging/check-packages.sh [--no-rpm] [--nocheck] [--keep] [--out DIR] TARBALL
 #   --no-rpm   skip the RPM build even when rpmbuild is there
 #   --nocheck  DEB_BUILD_OPTIONS=nocheck and rpmbuild --without check
 #   --keep     keep the work directory (printed at the end)
+#   --out DIR  copy the built .deb and .rpm files to DIR
 # Needs (Debian): dpkg-dev debhelper dh-autoreconf build-essential, the
 # Build-Depends of packaging/debian/control; for RPMs: rpm.
 # `make check-packages` runs it on the tarball of `make dist`.
 set -eu
 
-do_rpm=yes nocheck= keep=
+do_rpm=yes nocheck= keep= out=
 while [ $# -gt 1 ]; do
 	case $1 in
+	--out) out=$2; shift ;;
 	--no-rpm) do_rpm=no ;;
 	--nocheck) nocheck=yes ;;
 	--keep) keep=yes ;;
@@ -29,7 +31,7 @@ while [ $# -gt 1 ]; do
 	esac
 	shift
 done
-[ $# -eq 1 ] || { echo "usage: $0 [--no-rpm] [--nocheck] [--keep] TARBALL" >&2; exit 2; }
+[ $# -eq 1 ] || { echo "usage: $0 [--no-rpm] [--nocheck] [--keep] [--out DIR] TARBALL" >&2; exit 2; }
 case $1 in /*) tarball=$1 ;; *) tarball=$(pwd)/$1 ;; esac
 [ -f "$tarball" ] || { echo "check-packages: no tarball $tarball" >&2; exit 2; }
 for t in dpkg-buildpackage dpkg-deb dh; do
@@ -166,4 +168,8 @@ if [ "$failed" -ne 0 ]; then
 	echo "# $failed of $n failed"
 	exit 1
 fi
-for d in "$W"/deb/*.deb; do echo "# package: $(basename "$d")"; done
+for d in "$W"/deb/*.deb "$W"/rpm/RPMS/*/*.rpm; do
+	[ -e "$d" ] || continue
+	echo "# package: $(basename "$d")"
+	if [ -n "$out" ]; then mkdir -p "$out" && cp "$d" "$out/"; fi
+done

@@ -699,11 +699,30 @@ int ihkd_end(struct ihkd_ctx *c, int save, int rc)
 
 /* ---------------------------------------------------------------- faults */
 
-static struct ihkd_fault_count *fault_count(struct ihkd_state *st, const char *spec)
+/*
+ * The counter of a configured fault. When the table is full, counters of
+ * faults no longer configured are forgotten first (tests that arm a new
+ * labelled "once" per job would fill it otherwise).
+ */
+static struct ihkd_fault_count *fault_count(struct ihkd_state *st,
+					    const struct ihkd_conf *conf, const char *spec)
 {
 	for (int i = 0; i < st->nfaults; i++)
 		if (!strcmp(st->faults[i].spec, spec))
 			return &st->faults[i];
+	if (st->nfaults >= IHKD_MAX_FAULTS) {
+		int k = 0;
+
+		for (int i = 0; i < st->nfaults; i++) {
+			int configured = 0;
+
+			for (int j = 0; j < conf->nfaults && !configured; j++)
+				configured = !strcmp(conf->faults[j].spec, st->faults[i].spec);
+			if (configured)
+				st->faults[k++] = st->faults[i];
+		}
+		st->nfaults = k;
+	}
 	if (st->nfaults >= IHKD_MAX_FAULTS)
 		return NULL;
 	struct ihkd_fault_count *fc = &st->faults[st->nfaults++];
@@ -745,7 +764,7 @@ int ihkd_fault(struct ihkd_ctx *c)
 
 		if (strcmp(f->call, c->call))
 			continue;
-		fc = c->writer ? fault_count(c->st, f->spec) : NULL;
+		fc = c->writer ? fault_count(c->st, &c->conf, f->spec) : NULL;
 		if (fc)
 			fc->seen++;
 		switch (f->mode) {

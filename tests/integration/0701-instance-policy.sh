@@ -84,5 +84,12 @@ if ! wait_clean 60; then
 else
 	ok "nodes are clean after the PANIC job" true
 fi
-is "$(as_user sinfo -h -n node1 -o %t)" idle "node1 is back in service"
+# The node may show a passing state (e.g. "plnd") for a moment: wait for idle.
+state=
+for _ in $(seq 1 30); do
+	state=$(as_user sinfo -h -n node1 -o %t)
+	[ "$state" = idle ] && break
+	sleep 1
+done
+is "$state" idle "node1 is back in service"
 done_testing
