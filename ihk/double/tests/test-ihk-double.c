@@ -528,6 +528,23 @@ static void test_faults(void)
 	for (int i = 0; i < 200; i++)
 		fails += I.ihk_os_get_status(0) == -EIO;
 	ok(fails > 50 && fails < 150, "prob=0.5 fails about half the time (%d of 200)", fails);
+
+	/* a label arms a new "once"; old counters give way when the table is full */
+	write_conf("fault = ihk_get_num_os_instances:EBUSY:once\n");
+	is_int(I.ihk_get_num_os_instances(0), 2, "the same once does not fire again");
+	for (int i = 0; i < 40; i++) {
+		char conf[128];
+
+		snprintf(conf, sizeof(conf), "fault = ihk_get_num_os_instances:EBUSY:once:L%d\n", i);
+		write_conf(conf);
+		fails = I.ihk_get_num_os_instances(0) == -EBUSY;
+		fails += (I.ihk_get_num_os_instances(0) == 2) << 1;
+		if (fails != 3)
+			break;
+	}
+	is_int(fails, 3, "40 labelled onces each fire once, past the 32 counters");
+	write_conf("fault = ihk_get_num_os_instances:EBUSY:once:bad/label\n");
+	is_int(I.ihk_get_num_os_instances(0), 2, "a label outside [A-Za-z0-9_.-] is refused");
 	write_conf("");
 
 	setenv("IHK_DOUBLE_FAULT", "ihk_os_boot:-EINVAL:once", 1);
