@@ -78,6 +78,8 @@ static const struct key_def keys[] = {
 	KEY("memory_only_nodes", K_CHOICE, memory_only_nodes, "exclude or include",
 	  .choice = { "exclude", "include" }),
 	KEY("ikc", K_CHOICE, ikc_spread, "per-numa or spread", .choice = { "per-numa", "spread" }),
+	KEY("lwk_cpu_kind", K_CHOICE, lwk_cpu_kind_performance, "all or performance",
+	  .choice = { "all", "performance" }),
 
 	/* mcexec defaults */
 	KEY("mpol_threshold", K_SIZE, mpol_threshold, "a size such as 1M, or 0 for mcexec's default"),

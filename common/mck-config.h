@@ -85,6 +85,7 @@ struct mck_config {
 	uint64_t mem_keep;	/* mem_keep: bytes per NUMA node left to Linux */
 	int memory_only_nodes;	/* memory_only_nodes = include: 1 */
 	int ikc_spread;		/* ikc = spread: 1; per-numa: 0 */
+	int lwk_cpu_kind_performance; /* lwk_cpu_kind = performance: 1; all: 0 */
 
 	/* mcexec defaults for every rank (0 / no: option not passed). */
 	uint64_t mpol_threshold;

@@ -109,6 +109,7 @@ static void new_keys(void)
 	ok(cfg.keep == MCK_CFG_KEEP_PER_NUMA && cfg.linux_cores == 1, "default: one Linux core per NUMA node");
 	ok(cfg.mem_mode == MCK_CFG_MEM_FRACTION && cfg.mem_fraction == 0.5, "default: half the memory");
 	ok(!cfg.smt_one && !cfg.memory_only_nodes && !cfg.ikc_spread, "default: smt all, exclude, per-numa");
+	ok(!cfg.lwk_cpu_kind_performance, "default: lwk_cpu_kind all");
 	is_int(cfg.n_env, 1, "default: one env entry");
 	is_str(cfg.env[0], "PMIX_MCA_gds=hash", "default env is PMIX_MCA_gds=hash (issue 7)");
 	is_str(mck_config_getenv(&cfg, "PMIX_MCA_gds"), "hash", "getenv finds it");
@@ -142,6 +143,8 @@ static void new_keys(void)
 	key_prints("mem_keep = 2G", "mem_keep = 2G");
 	key_prints("memory_only_nodes = include", "memory_only_nodes = include");
 	key_prints("ikc = spread", "ikc = spread");
+	key_prints("lwk_cpu_kind = performance", "lwk_cpu_kind = performance");
+	key_prints("lwk_cpu_kind = all", "lwk_cpu_kind = all");
 	key_prints("mpol_threshold = 1M", "mpol_threshold = 1M");
 	key_prints("extend_heap_by = 8M", "extend_heap_by = 8M");
 	key_prints("stack_premap = 2M,1G", "stack_premap = 2M:1G");
@@ -211,6 +214,7 @@ static void new_keys(void)
 	BAD("mem_keep = 0", "test.conf:1: mem_keep = '0': expected the size per NUMA node left to Linux, a multiple of 4M such as 2G");
 	BAD("memory_only_nodes = yes", "test.conf:1: memory_only_nodes = 'yes': expected exclude or include");
 	BAD("ikc = round-robin", "test.conf:1: ikc = 'round-robin': expected per-numa or spread");
+	BAD("lwk_cpu_kind = efficiency", "test.conf:1: lwk_cpu_kind = 'efficiency': expected all or performance");
 	BAD("mpol_threshold = big", "test.conf:1: mpol_threshold = 'big': expected a size such as 1M, or 0 for mcexec's default");
 	BAD("extend_heap_by = -1", "test.conf:1: extend_heap_by = '-1': expected a size such as 8M, or 0 for mcexec's default");
 	BAD("stack_premap = 1G,2M", "test.conf:1: stack_premap = '1G,2M': expected SIZE or SIZE:MAX (SIZE,MAX) such as 2M:1G, or 0 for mcexec's default");

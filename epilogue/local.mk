@@ -5,3 +5,4 @@ epilogue_mck_epilogue_SOURCES = epilogue/mck-epilogue.c prologue/mck-slurmd-scri
 	prologue/mck-slurmd-script.h \
 	lwk/mck-drain.c lwk/mck-drain.h
 epilogue_mck_epilogue_LDADD = common/libmckcommon.la
+dist_man_MANS += epilogue/mck-epilogue.8

@@ -13,7 +13,7 @@
 
 enum {
 	OPT_MEM_SIZE = 256, OPT_MEM_KEEP, OPT_MEMONLY, OPT_LINUX_CORES, OPT_LINUX_CORES_PKG,
-	OPT_LINUX_CPUS, OPT_SMT, OPT_IKC, OPT_JOB_CPUS, OPT_CACHE,
+	OPT_LINUX_CPUS, OPT_SMT, OPT_IKC, OPT_JOB_CPUS, OPT_CACHE, OPT_CPU_KIND,
 };
 
 static void usage(FILE *out)
@@ -42,6 +42,10 @@ static void usage(FILE *out)
 "  --linux-cpus LIST    exactly these CPUs (OS indexes, e.g. 0,24-25)\n"
 "  --smt all|one        McKernel gets all hardware threads of its cores (default),\n"
 "                       or one per core (the siblings stay idle with Linux)\n"
+"  --lwk-cpu-kind all|performance\n"
+"                       on hybrid parts: McKernel gets cores of every CPU kind\n"
+"                       (default), or only the performance cores (P); the other\n"
+"                       kinds (E) stay with Linux and count toward --linux-cores\n"
 "Memory per NUMA node for McKernel (one of; rounded down to 4 MiB, at most 98%):\n"
 "  --mem-fraction F     a share in (0, 0.98] (default 0.5)\n"
 "  --mem-size SIZE      an absolute size, e.g. 2G (a multiple of 4M)\n"
@@ -54,7 +58,8 @@ static void usage(FILE *out)
 "                       the first Linux CPU of each NUMA node serves its LWK CPUs\n"
 "                       (default), or spread them over that node's Linux CPUs\n"
 "Job:\n"
-"  --job-cpus LIST      the CPUs the job may use; refused unless the whole node\n"
+"  --job-cpus LIST      the CPUs the job may use on this node; refused unless\n"
+"                       they are all the node's allowed CPUs (exclusive job)\n"
 "  -h, --help           this text\n"
 "Errors print \"mck-maps: MESSAGE\" naming the setting to change, exit status 1.\n",
 	      out);
@@ -104,6 +109,7 @@ int main(int argc, char **argv)
 		{ "smt", required_argument, NULL, OPT_SMT },
 		{ "ikc", required_argument, NULL, OPT_IKC },
 		{ "job-cpus", required_argument, NULL, OPT_JOB_CPUS },
+		{ "lwk-cpu-kind", required_argument, NULL, OPT_CPU_KIND },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -175,7 +181,19 @@ int main(int argc, char **argv)
 			else
 				return die("--ikc \"%s\": give per-numa or spread", optarg);
 			break;
-		case OPT_JOB_CPUS: pol.job_cpulist = optarg; break;
+		case OPT_JOB_CPUS:
+			if (!*optarg)
+				return die("--job-cpus: empty CPU list; give the CPUs the job may use, e.g. 0-63");
+			pol.job_cpulist = optarg;
+			break;
+		case OPT_CPU_KIND:
+			if (!strcmp(optarg, "all"))
+				pol.lwk_cpu_kind = MCK_CPU_KIND_ALL;
+			else if (!strcmp(optarg, "performance"))
+				pol.lwk_cpu_kind = MCK_CPU_KIND_PERFORMANCE;
+			else
+				return die("--lwk-cpu-kind \"%s\": give all or performance", optarg);
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
 		}

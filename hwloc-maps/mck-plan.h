@@ -40,6 +40,12 @@ enum mck_ikc_mode {
 	MCK_IKC_SPREAD,		/* round-robin over the Linux CPUs of that NUMA node */
 };
 
+/* Which CPU kinds (hwloc_cpukinds_*) McKernel may get on hybrid parts. */
+enum mck_cpu_kind_mode {
+	MCK_CPU_KIND_ALL = 0,		/* every kind */
+	MCK_CPU_KIND_PERFORMANCE,	/* only the most performant kind; the others stay with Linux */
+};
+
 struct mck_plan_policy {
 	double mem_fraction;	/* share of each used NUMA node's memory, (0, 0.98] */
 
@@ -54,6 +60,15 @@ struct mck_plan_policy {
 	int mem_memonly;	/* 1: also reserve on CPU-less (memory-only) NUMA nodes */
 	enum mck_ikc_mode ikc;
 	const char *job_cpulist; /* CPUs the job may use (NULL: whole node); must cover the node */
+
+	/*
+	 * Added: MCK_CPU_KIND_PERFORMANCE gives McKernel only PUs of the
+	 * highest-ranked CPU kind; the cores of other kinds stay with Linux,
+	 * count toward linux_cores (per NUMA node / package) and serve system
+	 * calls. No effect with fewer than two kinds; refused when hwloc does
+	 * not rank the kinds by efficiency.
+	 */
+	enum mck_cpu_kind_mode lwk_cpu_kind;
 };
 
 struct mck_plan {

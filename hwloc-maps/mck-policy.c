@@ -36,6 +36,8 @@ int mck_config_plan_policy(const struct mck_config *cfg,
 	p.mem_keep = cfg->mem_keep;
 	p.mem_memonly = cfg->memory_only_nodes;
 	p.ikc = cfg->ikc_spread ? MCK_IKC_SPREAD : MCK_IKC_PER_NUMA;
+	p.lwk_cpu_kind = cfg->lwk_cpu_kind_performance ? MCK_CPU_KIND_PERFORMANCE
+						       : MCK_CPU_KIND_ALL;
 
 	if (user && (user->set & MCK_OPT_BIT(MCK_OPT_MEM))) {
 		if (user->mem_is_size) {

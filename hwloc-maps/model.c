@@ -1,8 +1,10 @@
 /* model.c: the flat topology view shared by the planner, checker and pictures. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "mck-plan.h"
 #include "model.h"
 
 void mck_model_free(struct mck_model *m)
@@ -11,7 +13,47 @@ void mck_model_free(struct mck_model *m)
 	free(m->cores);
 	free(m->numas);
 	free(m->pu_by_os);
+	free(m->kind_type);
 	memset(m, 0, sizeof(*m));
+}
+
+void mck_model_kind_mark(const struct mck_model *m, int kind, char *buf, size_t len)
+{
+	if (m->n_kinds < 2)
+		snprintf(buf, len, "%s", "");
+	else if (kind < 0 || kind >= m->n_kinds)
+		snprintf(buf, len, "?");
+	else if (m->kinds_ranked && kind == m->n_kinds - 1)
+		snprintf(buf, len, "P");
+	else if (m->kinds_ranked && kind == 0)
+		snprintf(buf, len, "E");
+	else
+		snprintf(buf, len, "K%d", kind);
+}
+
+int mck_model_kind_ok(const struct mck_model *m, int mode, int pi)
+{
+	if (mode != MCK_CPU_KIND_PERFORMANCE || m->n_kinds < 2)
+		return 1;
+	return m->pus[pi].kind == m->n_kinds - 1;
+}
+
+static void model_kinds(hwloc_topology_t topo, struct mck_model *m)
+{
+	m->kinds_ranked = 1;
+	for (int k = 0; k < m->n_kinds; k++) {
+		struct hwloc_info_s *infos = NULL;
+		unsigned n_infos = 0;
+		int eff = -1;
+
+		if (hwloc_cpukinds_get_info(topo, (unsigned)k, NULL, &eff, &n_infos, &infos, 0) < 0)
+			eff = -1;
+		if (eff < 0)
+			m->kinds_ranked = 0;
+		for (unsigned i = 0; i < n_infos; i++)
+			if (!strcmp(infos[i].name, "CoreType"))
+				m->kind_type[k] = infos[i].value;
+	}
 }
 
 int mck_model_numa_index(const struct mck_model *m, int numa_os)
@@ -78,6 +120,14 @@ int mck_model_build(hwloc_topology_t topo, struct mck_model *m, struct mck_error
 	}
 	m->n_numas = n_numas;
 	m->n_kinds = hwloc_cpukinds_get_nr(topo, 0);
+	if (m->n_kinds < 0)
+		m->n_kinds = 0;
+	m->kind_type = calloc(m->n_kinds > 0 ? m->n_kinds : 1, sizeof(*m->kind_type));
+	if (!m->kind_type) {
+		mck_fail(err, rc, "out of memory for a topology of %d PUs", n_pus);
+		goto fail;
+	}
+	model_kinds(topo, m);
 	for (int i = 0; i < n_numas; i++) {
 		hwloc_obj_t o = hwloc_get_obj_by_type(topo, HWLOC_OBJ_NUMANODE, i);
 		struct mck_model_numa *n = &m->numas[i];

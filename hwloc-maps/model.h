@@ -7,6 +7,7 @@
 #define MCK_MAPS_MODEL_H
 
 #include <hwloc.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mck-error.h"
@@ -42,12 +43,24 @@ struct mck_model {
 	struct mck_model_pu *pus;
 	struct mck_model_core *cores;
 	struct mck_model_numa *numas;
+	int kinds_ranked;	/* every CPU kind has a known efficiency rank */
+	const char **kind_type;	/* n_kinds: CoreType info of each kind, or NULL (owned by hwloc) */
 	int max_os;		/* largest PU os index + 1 */
 	int *pu_by_os;		/* os index -> index into pus, -1 when absent (offline) */
 };
 
 int mck_model_build(hwloc_topology_t topo, struct mck_model *m, struct mck_error *err);
 void mck_model_free(struct mck_model *m);
+/*
+ * The CPU kind mark of a kind index, for pictures: "" when the node has
+ * fewer than two kinds; "P" for the most performant kind and "E" for the
+ * most efficient one when hwloc ranks them, "K<index>" otherwise, "?" for
+ * a PU in no kind.
+ */
+void mck_model_kind_mark(const struct mck_model *m, int kind, char *buf, size_t len);
+/* 1 when PU index pi may go to McKernel under the CPU-kind policy (mode, see mck-plan.h). */
+int mck_model_kind_ok(const struct mck_model *m, int mode, int pi);
+
 /* Index of the NUMA node with that os index, -1 when absent. */
 int mck_model_numa_index(const struct mck_model *m, int numa_os);
 

@@ -61,6 +61,56 @@ static int picture_build(hwloc_topology_t topo, const struct mck_plan *plan, str
 	return 0;
 }
 
+/*
+ * The CPU kinds legend of a hybrid part, e.g. "[P] performance (IntelCore):
+ * CPUs 0-15; [E] efficiency (IntelAtom): CPUs 16,18"; NULL when the node has
+ * fewer than two kinds or on allocation failure. malloc'd.
+ */
+static char *kinds_legend(const struct picture *p)
+{
+	const struct mck_model *m = &p->m;
+	char *buf = NULL, mark[16];
+	size_t len = 0;
+	FILE *f;
+	int *cpus;
+
+	if (m->n_kinds < 2)
+		return NULL;
+	cpus = calloc(m->n_pus, sizeof(*cpus));
+	f = cpus ? open_memstream(&buf, &len) : NULL;
+	if (!f) {
+		free(cpus);
+		return NULL;
+	}
+	for (int j = 0; j <= m->n_kinds; j++) {
+		/* P first when ranked, else in hwloc's order; PUs of no kind last */
+		int k = j == m->n_kinds ? -1 : m->kinds_ranked ? m->n_kinds - 1 - j : j, n = 0;
+		char *list;
+
+		for (int i = 0; i < m->n_pus; i++)
+			if (m->pus[i].kind == k)
+				cpus[n++] = m->pus[i].os;
+		if (!n)
+			continue;
+		mck_model_kind_mark(m, k, mark, sizeof(mark));
+		list = mck_cpulist_format(cpus, n);
+		fprintf(f, "%s[%s] %s", ftell(f) ? "; " : "", mark,
+			k < 0 ? "no kind" :
+			!m->kinds_ranked ? "unranked kind" :
+			k == m->n_kinds - 1 ? "performance" : k == 0 ? "efficiency" : "intermediate");
+		if (k >= 0 && m->kind_type[k])
+			fprintf(f, " (%s)", m->kind_type[k]);
+		fprintf(f, ": CPUs %s", list ? list : "?");
+		free(list);
+	}
+	free(cpus);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 static void numa_memory(const struct mck_plan *plan, int numa_os, uint64_t *lwk)
 {
 	*lwk = 0;
@@ -93,7 +143,7 @@ int mck_plan_picture(hwloc_topology_t topo, const struct mck_plan *plan, FILE *o
 {
 	struct picture p;
 	char title[256];
-	char *lwk = NULL, *ikc = NULL;
+	char *lwk = NULL, *ikc = NULL, *kinds, mark[16];
 	int rc = picture_build(topo, plan, &p);
 
 	if (rc)
@@ -102,6 +152,10 @@ int mck_plan_picture(hwloc_topology_t topo, const struct mck_plan *plan, FILE *o
 		p.m.n_pus, p.m.n_numas, plan->n_lwk, plan->n_linux);
 	fputs("L n = Linux CPU n (* serves LWK system calls), M n>t = McKernel CPU n served by t,\n"
 	      "- n = stays idle with Linux (SMT sibling, or outside the allowed cpuset)\n", out);
+	kinds = kinds_legend(&p);
+	if (kinds)
+		fprintf(out, "CPU kinds: %s\n", kinds);
+	free(kinds);
 	for (int pkg = 0; pkg < p.m.n_pkgs; pkg++) {
 		fprintf(out, "Package %d\n", pkg);
 		for (int ni = 0; ni < p.m.n_numas; ni++) {
@@ -115,6 +169,11 @@ int mck_plan_picture(hwloc_topology_t topo, const struct mck_plan *plan, FILE *o
 				if (c->numa != ni)
 					continue;
 				fprintf(out, "    core %-4d", c->os >= 0 ? c->os : ci);
+				if (p.m.n_kinds >= 2) {
+					mck_model_kind_mark(&p.m, p.m.pus[c->first_pu].kind, mark,
+							    sizeof(mark));
+					fprintf(out, " [%s]", mark);
+				}
 				for (int k = 0; k < c->n_pu; k++) {
 					int pi = c->first_pu + k;
 
@@ -173,12 +232,14 @@ static void xml_text(FILE *out, const char *s)
 int mck_plan_svg(hwloc_topology_t topo, const struct mck_plan *plan, FILE *out)
 {
 	struct picture p;
-	char title[256], label[64];
+	char title[256], label[64], mark[16], *kinds;
 	int rc = picture_build(topo, plan, &p), max_pu = 1, core_w, numa_w, width, y;
-	int height;
+	int height, legend_h;
 
 	if (rc)
 		return rc;
+	kinds = kinds_legend(&p);
+	legend_h = kinds ? TITLE_H : 0;
 	for (int ci = 0; ci < p.m.n_cores; ci++)
 		if (p.m.cores[ci].n_pu > max_pu)
 			max_pu = p.m.cores[ci].n_pu;
@@ -187,7 +248,7 @@ int mck_plan_svg(hwloc_topology_t topo, const struct mck_plan *plan, FILE *out)
 	width = numa_w + 4 * PAD;
 
 	/* Height: computed with the same walk as the drawing below. */
-	height = TITLE_H + 3 * PAD;
+	height = TITLE_H + legend_h + 3 * PAD;
 	for (int pkg = 0; pkg < p.m.n_pkgs; pkg++) {
 		height += TITLE_H + PAD;
 		for (int ni = 0; ni < p.m.n_numas; ni++) {
@@ -213,7 +274,14 @@ int mck_plan_svg(hwloc_topology_t topo, const struct mck_plan *plan, FILE *out)
 	fprintf(out, "<text x=\"%d\" y=\"%d\">McKernel plan: %d LWK CPUs (blue, n&gt;t = served by Linux CPU t), "
 		"%d Linux CPUs (green, * serves system calls; grey idle)</text>\n",
 		PAD, TITLE_H - 6, plan->n_lwk, plan->n_linux);
-	y = TITLE_H + PAD;
+	if (kinds) {
+		fprintf(out, "<text class=\"kinds\" x=\"%d\" y=\"%d\">CPU kinds: ", PAD,
+			TITLE_H + legend_h - 6);
+		xml_text(out, kinds);
+		fputs("</text>\n", out);
+	}
+	free(kinds);
+	y = TITLE_H + legend_h + PAD;
 	for (int pkg = 0; pkg < p.m.n_pkgs; pkg++) {
 		int pkg_y = y;
 
@@ -254,6 +322,14 @@ int mck_plan_svg(hwloc_topology_t topo, const struct mck_plan *plan, FILE *out)
 						"<text x=\"%d\" y=\"%d\" fill=\"white\">%s</text>\n",
 						x + k * CELL_W, row_y, CELL_W, CELL_H, cell_fill(p.state[pi]),
 						x + k * CELL_W + 4, row_y + CELL_H / 2 + 4, label);
+				}
+				if (p.m.n_kinds >= 2) {
+					mck_model_kind_mark(&p.m, p.m.pus[c->first_pu].kind, mark,
+							    sizeof(mark));
+					fprintf(out, "<text class=\"kind\" x=\"%d\" y=\"%d\" font-size=\"9\" fill=\"white\">",
+						x + c->n_pu * CELL_W - 14, row_y + 10);
+					xml_text(out, mark);
+					fputs("</text>\n", out);
 				}
 				col++;
 			}

@@ -34,16 +34,33 @@ void mck_plan_free(struct mck_plan *plan)
 	memset(plan, 0, sizeof(*plan));
 }
 
-/* The job must be able to use every allowed CPU of the node. */
+/*
+ * The job's share: McKernel takes whole nodes, so the job must be able to
+ * use every allowed CPU of the node, and may name only CPUs of this node.
+ */
 static int check_job_share(const struct mck_model *m, const char *job_cpulist,
 			   struct mck_error *err)
 {
-	int *cpus = NULL, n = 0, rc, missing = -1, n_missing = 0;
+	int *cpus = NULL, n = 0, rc, *missing = NULL, n_missing = 0;
+	char *list;
 
 	rc = mck_cpulist_parse(job_cpulist, &cpus, &n, err);
 	if (rc) {
-		mck_error_prefix(err, "job CPU list: ");
+		mck_error_prefix(err, "--job-cpus: ");
 		return rc;
+	}
+	for (int j = 0; j < n; j++)
+		if (cpus[j] < 0 || cpus[j] >= m->max_os || m->pu_by_os[cpus[j]] < 0) {
+			rc = mck_fail(err, -EINVAL,
+				      "--job-cpus: CPU %d is not an online CPU of this node; give the CPUs Slurm allocated to the job on this node",
+				      cpus[j]);
+			free(cpus);
+			return rc;
+		}
+	missing = calloc(m->n_pus, sizeof(*missing));
+	if (!missing) {
+		free(cpus);
+		return mck_fail(err, -ENOMEM, "out of memory");
 	}
 	for (int i = 0; i < m->n_pus; i++) {
 		const struct mck_model_pu *p = &m->pus[i];
@@ -53,18 +70,20 @@ static int check_job_share(const struct mck_model *m, const char *job_cpulist,
 			continue;
 		for (int j = 0; j < n && !found; j++)
 			found = cpus[j] == p->os;
-		if (!found) {
-			if (missing < 0)
-				missing = p->os;
-			n_missing++;
-		}
+		if (!found)
+			missing[n_missing++] = p->os;
 	}
 	free(cpus);
-	if (n_missing)
-		return mck_fail(err, -EPERM,
-				"the job may not use %d of the node's CPUs (first: CPU %d): McKernel takes whole nodes, submit the job with --exclusive",
-				n_missing, missing);
-	return 0;
+	rc = 0;
+	if (n_missing) {
+		list = mck_cpulist_format(missing, n_missing);
+		rc = mck_fail(err, -EPERM,
+			      "the job may not use %d of the node's CPUs (%.200s%s): McKernel takes whole nodes, submit the job with --exclusive",
+			      n_missing, list ? list : "?", list && strlen(list) > 200 ? "..." : "");
+		free(list);
+	}
+	free(missing);
+	return rc;
 }
 
 static const char *keep_option(const struct mck_plan_policy *pol)
@@ -114,13 +133,28 @@ static int assign_roles(const struct mck_model *m, const struct mck_plan_policy 
 			      keep_option(pol), pol->linux_cores);
 		goto fail;
 	}
+	if (pol->lwk_cpu_kind == MCK_CPU_KIND_PERFORMANCE && m->n_kinds >= 2 && !m->kinds_ranked) {
+		rc = mck_fail(err, -EINVAL,
+			      "--lwk-cpu-kind performance: the node has %d CPU kinds but hwloc does not rank them by efficiency; give --lwk-cpu-kind all, or --linux-cpus to keep the slower cores",
+			      m->n_kinds);
+		goto fail;
+	}
+	/* Allowed cores of the other kinds stay with Linux and count as kept cores. */
+	if (pol->keep != MCK_KEEP_CPULIST)
+		for (int ci = 0; ci < m->n_cores; ci++) {
+			const struct mck_model_core *c = &m->cores[ci];
+
+			if (c->n_allowed > 0 && !mck_model_kind_ok(m, pol->lwk_cpu_kind, c->first_pu))
+				kept[pol->keep == MCK_KEEP_PER_PACKAGE ? c->pkg : c->numa]++;
+		}
 
 	for (int ci = 0; ci < m->n_cores; ci++) {
 		const struct mck_model_core *c = &m->cores[ci];
 		int group = pol->keep == MCK_KEEP_PER_PACKAGE ? c->pkg : c->numa;
 		int to_linux = 0, lwk_given = 0;
 
-		if (pol->keep != MCK_KEEP_CPULIST && c->n_allowed > 0 && kept[group] < keep) {
+		if (pol->keep != MCK_KEEP_CPULIST && c->n_allowed > 0 && kept[group] < keep &&
+		    mck_model_kind_ok(m, pol->lwk_cpu_kind, c->first_pu)) {
 			kept[group]++;
 			to_linux = 1;
 		}
@@ -134,7 +168,7 @@ static int assign_roles(const struct mck_model *m, const struct mck_plan_policy 
 					listed = linux_list[j] == p->os;
 			if (!p->allowed)
 				role[pi] = ROLE_LINUX_IDLE;
-			else if (to_linux || listed)
+			else if (to_linux || listed || !mck_model_kind_ok(m, pol->lwk_cpu_kind, pi))
 				role[pi] = ROLE_LINUX;
 			else if (pol->smt_one && lwk_given)
 				role[pi] = ROLE_LINUX_IDLE;
@@ -273,6 +307,8 @@ static int validate_policy(const struct mck_plan_policy *pol, struct mck_error *
 		return mck_fail(err, -EINVAL, "unknown Linux core policy %d", (int)pol->keep);
 	if (pol->ikc > MCK_IKC_SPREAD || (int)pol->ikc < 0)
 		return mck_fail(err, -EINVAL, "unknown IKC policy %d", (int)pol->ikc);
+	if (pol->lwk_cpu_kind > MCK_CPU_KIND_PERFORMANCE || (int)pol->lwk_cpu_kind < 0)
+		return mck_fail(err, -EINVAL, "unknown --lwk-cpu-kind policy %d", (int)pol->lwk_cpu_kind);
 	return 0;
 }
 
@@ -354,7 +390,10 @@ int mck_plan_compute(hwloc_topology_t topo, const struct mck_plan_policy *policy
 	}
 	rc = -EINVAL;
 	if (!plan->n_lwk) {
-		if (policy->keep == MCK_KEEP_CPULIST)
+		if (policy->lwk_cpu_kind == MCK_CPU_KIND_PERFORMANCE && m.n_kinds >= 2)
+			mck_fail(err, rc, "no CPU left for McKernel: --lwk-cpu-kind performance gives McKernel only the performance cores and %s keeps all of them for Linux; give --lwk-cpu-kind all or keep fewer cores",
+				 keep_option(policy));
+		else if (policy->keep == MCK_KEEP_CPULIST)
 			mck_fail(err, rc, "no CPU left for McKernel: --linux-cpus keeps every allowed CPU; list fewer CPUs");
 		else if (policy->linux_cores <= 1)
 			mck_fail(err, rc, "no CPU left for McKernel: %s 1 keeps the only allowed core of each %s; use --linux-cpus to keep fewer cores%s",

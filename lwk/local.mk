@@ -10,7 +10,7 @@ sbin_PROGRAMS += lwk/mckctl
 lwk_mckctl_SOURCES = lwk/mckctl.c
 lwk_mckctl_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS)
 lwk_mckctl_LDADD = lwk/liblwk.la
-dist_man_MANS += lwk/mckctl.8
+dist_man_MANS += lwk/mckctl.8 lwk/mck-healthcheck.8
 
 # HealthCheckProgram: check the node, drain it with a reason when not clean
 sbin_PROGRAMS += lwk/mck-healthcheck

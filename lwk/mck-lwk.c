@@ -22,7 +22,9 @@
 #include "mck-jobrec.h"
 #include "mck-lists.h"
 #include "mck-lwk.h"
+#include "mck-options.h"
 #include "mck-plan.h"
+#include "mck-policy.h"
 #include "mck-util.h"
 
 #define IHK_DEV 0
@@ -361,12 +363,26 @@ static void device_holders(const char *path, char *buf, size_t len)
 int mck_lwk_plan(const struct mck_config *cfg, struct mck_plan *plan,
 		 struct mck_error *err)
 {
+	return mck_lwk_plan_opts(cfg, NULL, plan, NULL, err);
+}
+
+int mck_lwk_plan_opts(const struct mck_config *cfg, const struct mck_options *user,
+		      struct mck_plan *plan, int *user_fault, struct mck_error *err)
+{
 	hwloc_topology_t topo = NULL;
 	struct mck_plan_policy policy;
 	char cache[PATH_MAX];
-	int rc;
+	int rc, fault = 0;
 
 	memset(plan, 0, sizeof(*plan));
+	if (user_fault)
+		*user_fault = 0;
+	/* the partition's policy, changed by the user's keys (refused ones fail here) */
+	rc = mck_config_plan_policy(cfg, user, &policy, err);
+	if (rc) {
+		fault = 1;
+		goto out;
+	}
 	if (cfg->topology && *cfg->topology) {
 		rc = mck_topo_load(cfg->topology, NULL, &topo, err);
 	} else {
@@ -378,11 +394,20 @@ int mck_lwk_plan(const struct mck_config *cfg, struct mck_plan *plan,
 		rc = mck_topo_load_cached(cache, &topo, err);
 	}
 	if (rc)
-		return rc;
-	mck_plan_policy_init(&policy);
-	policy.mem_fraction = cfg->mem_fraction;
+		goto out;
 	rc = mck_plan_compute(topo, &policy, plan, err);
 	hwloc_topology_destroy(topo);
+	/* a plan the partition's defaults allow but the user's keys do not */
+	fault = rc && user && user->set;
+	if (!rc) {
+		rc = mck_policy_check_plan(cfg, user, plan, err);
+		fault = rc != 0;
+		if (rc)
+			mck_plan_free(plan);
+	}
+out:
+	if (user_fault)
+		*user_fault = fault;
 	return rc;
 }
 
@@ -596,7 +621,7 @@ int mck_lwk_boot(const struct mck_config *cfg, const struct mck_lwk_job *job,
 	char *cpus_s = NULL, *mem_s = NULL, *ikc_s = NULL, *linux_s = NULL;
 	char args[PATH_MAX + 2048], dev[PATH_MAX];
 	const char *failed_call = NULL;
-	int call_rc = 0, rc, last;
+	int call_rc = 0, rc, last, user_fault = 0;
 	double t0, tstart = mck_now_ms();
 	struct stat st;
 
@@ -627,7 +652,22 @@ int mck_lwk_boot(const struct mck_config *cfg, const struct mck_lwk_job *job,
 		goto out;
 
 	t0 = mck_now_ms();
-	rc = mck_lwk_plan(cfg, &plan, err);
+	rc = mck_lwk_plan_opts(cfg, job->options, &plan, &user_fault, err);
+	if (rc && user_fault) {
+		/*
+		 * The user's --mckernel keys: nothing is reserved, the node is
+		 * fine. The record tells the job's steps why (refused).
+		 */
+		rec.job = job->job;
+		rec.uid = job->uid;
+		rec.gid = job->gid;
+		rec.os = -1;
+		mck_jobrec_set(&rec.partition, job->partition);
+		mck_jobrec_set(&rec.reason, err->msg);
+		record_stage(&c, &rec, MCK_LWK_STATE_REFUSED, NULL);
+		lwk_log(&c, "refused: %s", err->msg);
+		goto out;
+	}
 	if (rc) {
 		mck_error_prefix(err, "boot failed at plan: ");
 		goto out;
@@ -873,7 +913,8 @@ int mck_lwk_boot_failed_clean(const struct mck_config *cfg, unsigned long job)
 
 	if (mck_jobrec_read(cfg->state_dir, job, &rec, NULL))
 		return 0;
-	yes = rec.state && !strcmp(rec.state, MCK_LWK_STATE_BOOT_FAILED);
+	yes = rec.os < 0 && rec.state && (!strcmp(rec.state, MCK_LWK_STATE_BOOT_FAILED) ||
+					  !strcmp(rec.state, MCK_LWK_STATE_REFUSED));
 	mck_jobrec_free(&rec);
 	return yes;
 }

@@ -33,11 +33,21 @@
 /* mckctl boot's exit status when the boot failed but the node is clean. */
 #define MCK_LWK_EXIT_BOOT_FAILED_CLEAN 3
 
+struct mck_options;
+
 struct mck_lwk_job {
 	unsigned long job;
 	uid_t uid;
 	gid_t gid;
 	const char *partition;	/* may be NULL */
+	/*
+	 * The user's --mckernel keys (common/mck-options.h), NULL: the
+	 * partition's defaults. Keys the partition does not allow, values
+	 * outside its limits or a plan they make impossible refuse the job:
+	 * nothing is reserved, the record (state refused) says why and
+	 * mck_lwk_boot_failed_clean() is 1.
+	 */
+	const struct mck_options *options;
 };
 
 /* Where step log lines go (besides the state_dir log); NULL = stderr. */
@@ -47,7 +57,8 @@ int mck_lwk_boot(const struct mck_config *cfg, const struct mck_lwk_job *job,
 		 struct mck_error *err);
 /*
  * After mck_lwk_boot failed: 1 when the failure was unwound to a clean
- * node and the job record holds the reason (state boot-failed), else 0.
+ * node and the job record holds the reason (state boot-failed, or
+ * refused for the user's --mckernel keys), else 0.
  */
 int mck_lwk_boot_failed_clean(const struct mck_config *cfg, unsigned long job);
 
@@ -95,5 +106,15 @@ int mck_lwk_clean(const struct mck_config *cfg, struct mck_error *err);
 struct mck_plan;
 int mck_lwk_plan(const struct mck_config *cfg, struct mck_plan *plan,
 		 struct mck_error *err);
+
+/*
+ * The same with the user's --mckernel keys over the partition's policy
+ * (hwloc-maps/mck-policy.h: mck_config_plan_policy, then
+ * mck_policy_check_plan); user NULL is mck_lwk_plan. *user_fault (may be
+ * NULL) is set to 1 when the failure comes from the user's keys (refused
+ * or an impossible plan), 0 when from the node or the configuration.
+ */
+int mck_lwk_plan_opts(const struct mck_config *cfg, const struct mck_options *user,
+		      struct mck_plan *plan, int *user_fault, struct mck_error *err);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "mck-config.h"
 #include "mck-lwk.h"
+#include "mck-options.h"
 #include "mck-plan.h"
 #include "mck-util.h"
 
@@ -25,14 +26,18 @@ static const char usage_text[] =
 	"Usage: mckctl [--config FILE] [--partition NAME] [--quiet] COMMAND [ARGS]\n"
 	"\n"
 	"Commands:\n"
-	"  boot --job ID --uid UID --gid GID   boot the job's McKernel instance\n"
+	"  boot --job ID --uid UID --gid GID [--options TEXT]\n"
+	"                                      boot the job's McKernel instance; TEXT is\n"
+	"                                      the job's --mckernel value (KEY=VALUE,...),\n"
+	"                                      checked against the partition's rules\n"
 	"  teardown --job ID                   shut it down, release everything, verify\n"
 	"  check [--health]                    exit 0 if the node is clean, else list\n"
 	"                                      what is left on stdout and exit 1;\n"
 	"                                      --health: a job's RUNNING instance is fine\n"
 	"                                      (for Slurm's HealthCheckProgram)\n"
 	"  status                              instances, owners, CPUs, memory, jobs\n"
-	"  plan [--format mcreboot|json|ihk-env]  the plan this node boots with\n"
+	"  plan [--format mcreboot|json|ihk-env] [--options TEXT]\n"
+	"                                      the plan this node boots with (for TEXT)\n"
 	"  clean                               tear down everything on the node\n"
 	"  config --check [FILE]               validate a configuration file\n"
 	"\n"
@@ -84,6 +89,7 @@ struct sub_opts {
 	int have_job, have_uid, have_gid;
 	unsigned long job, uid, gid;
 	const char *format;
+	const char *options;	/* --options TEXT: the job's --mckernel value */
 	int check;
 	int health;
 	const char *file;
@@ -99,6 +105,7 @@ static int parse_sub(const char *cmd, int argc, char **argv, const char *allowed
 		{ "format", required_argument, NULL, 'f' },
 		{ "check", no_argument, NULL, 'c' },
 		{ "health", no_argument, NULL, 'H' },
+		{ "options", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -135,6 +142,9 @@ static int parse_sub(const char *cmd, int argc, char **argv, const char *allowed
 		case 'H':
 			o->health = 1;
 			break;
+		case 'o':
+			o->options = optarg;
+			break;
 		}
 	}
 	if (optind < argc) {
@@ -148,10 +158,22 @@ static int parse_sub(const char *cmd, int argc, char **argv, const char *allowed
 	return 0;
 }
 
-static int cmd_plan(const struct mck_config *cfg, const char *format)
+/* --options TEXT parsed and checked against the partition; 0 or exit status. */
+static int parse_user_options(const struct mck_config *cfg, const char *text,
+			      struct mck_options *opts)
+{
+	struct mck_error err = { 0 };
+
+	if (mck_options_parse(text, opts, &err) || mck_options_check(opts, cfg, &err))
+		return die("%s", err.msg);
+	return 0;
+}
+
+static int cmd_plan(const struct mck_config *cfg, const char *format, const char *options)
 {
 	struct mck_plan plan;
 	struct mck_error err = { 0 };
+	struct mck_options opts;
 	enum mck_plan_format f;
 
 	if (!format || !strcmp(format, "mcreboot"))
@@ -162,7 +184,9 @@ static int cmd_plan(const struct mck_config *cfg, const char *format)
 		f = MCK_PLAN_IHK_ENV;
 	else
 		return die("plan: --format '%s': expected mcreboot, json or ihk-env", format);
-	if (mck_lwk_plan(cfg, &plan, &err))
+	if (options && parse_user_options(cfg, options, &opts))
+		return 1;
+	if (mck_lwk_plan_opts(cfg, options ? &opts : NULL, &plan, NULL, &err))
 		return die("plan: %s", err.msg);
 	mck_plan_print(&plan, f, stdout);
 	mck_plan_free(&plan);
@@ -294,11 +318,11 @@ int main(int argc, char **argv)
 	}
 
 	if (!strcmp(cmd, "boot"))
-		rc = parse_sub(cmd, argc, argv, "jug", &so);
+		rc = parse_sub(cmd, argc, argv, "jugo", &so);
 	else if (!strcmp(cmd, "teardown"))
 		rc = parse_sub(cmd, argc, argv, "j", &so);
 	else if (!strcmp(cmd, "plan"))
-		rc = parse_sub(cmd, argc, argv, "f", &so);
+		rc = parse_sub(cmd, argc, argv, "fo", &so);
 	else if (!strcmp(cmd, "check"))
 		rc = parse_sub(cmd, argc, argv, "H", &so);
 	else if (!strcmp(cmd, "status") || !strcmp(cmd, "clean"))
@@ -328,11 +352,20 @@ int main(int argc, char **argv)
 
 	rc = 0;
 	if (!strcmp(cmd, "boot")) {
+		struct mck_options opts;
 		struct mck_lwk_job job = {
 			.job = so.job, .uid = so.uid, .gid = so.gid, .partition = partition,
+			.options = so.options ? &opts : NULL,
 		};
 
-		if (mck_lwk_boot(&cfg, &job, &err)) {
+		/*
+		 * Syntax errors cannot happen from the prologue (it parsed the
+		 * value); the partition's rules are applied by the boot itself,
+		 * which records a refusal for the job's steps.
+		 */
+		if (so.options && mck_options_parse(so.options, &opts, &err)) {
+			rc = die("%s", err.msg);
+		} else if (mck_lwk_boot(&cfg, &job, &err)) {
 			rc = die("%s", err.msg);
 			/* unwound, node clean, the record tells the job why */
 			if (mck_lwk_boot_failed_clean(&cfg, so.job))
@@ -350,7 +383,7 @@ int main(int argc, char **argv)
 		if (mck_lwk_status(&cfg, stdout, &err))
 			rc = die("status: %s", err.msg);
 	} else if (!strcmp(cmd, "plan")) {
-		rc = cmd_plan(&cfg, so.format);
+		rc = cmd_plan(&cfg, so.format, so.options);
 	} else if (!strcmp(cmd, "clean")) {
 		if (mck_lwk_clean(&cfg, &err))
 			rc = die("clean: %s", err.msg);

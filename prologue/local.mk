@@ -5,3 +5,4 @@ prologue_mck_prologue_SOURCES = prologue/mck-prologue.c prologue/mck-slurmd-scri
 	prologue/mck-slurmd-script.h \
 	lwk/mck-drain.c lwk/mck-drain.h
 prologue_mck_prologue_LDADD = common/libmckcommon.la
+dist_man_MANS += prologue/mck-prologue.8

@@ -16,6 +16,7 @@
 
 #include "mck-config.h"
 #include "mck-jobrec.h"
+#include "mck-options.h"
 #include "lwk/mck-drain.h"
 #include "lwk/mck-lwk.h"
 #include "prologue/mck-slurmd-script.h"
@@ -296,7 +297,10 @@ int mck_slurmd_script_main(enum mck_script_kind kind)
 	unsigned long uid = 0, gid = 0;
 	const char *partition = getenv("SLURM_JOB_PARTITION");
 	char job_s[32], uid_s[32], gid_s[32], out[4096], line[1200];
-	char *argv[16];
+	char *argv[20];
+	const char *opt_text = getenv(MCK_SPANK_OPTION_ENV);
+	char canon[MCK_OPTIONS_MAX_LEN + 1];
+	struct mck_options opts;
 	int argc = 0, status, timeout_s, timed_out = 0;
 	char why_not[512];
 	double t0 = mck_now_ms();
@@ -352,6 +356,29 @@ int mck_slurmd_script_main(enum mck_script_kind kind)
 		mck_config_free(&cfg);
 		return rc;
 	}
+	/*
+	 * The user's --mckernel keys, checked again for the job's real
+	 * partition (the submit side may not have known it). A refusal is
+	 * the job's, not the node's: recorded for the steps, no drain. The
+	 * boot gets the canonical text, one argv word, no shell.
+	 */
+	if (kind == MCK_SCRIPT_PROLOG) {
+		if (!opt_text || !strcmp(opt_text, "(null)"))
+			opt_text = "";
+		if (mck_options_parse(opt_text, &opts, &err) ||
+		    mck_options_check(&opts, &cfg, &err) ||
+		    mck_options_format(&opts, canon, sizeof(canon))) {
+			int rc = refuse_job(&s, uid, gid, err.msg);
+
+			mck_config_free(&cfg);
+			return rc;
+		}
+		if (canon[0]) {
+			argv[argc++] = "--options";
+			argv[argc++] = canon;
+		}
+	}
+	argv[argc] = NULL;
 	/*
 	 * Bounded: a boot may first recover (shut down and destroy what an
 	 * earlier job left) and then boot; a teardown shuts down. Both stay

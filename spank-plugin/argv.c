@@ -9,115 +9,13 @@
 #include <unistd.h>
 
 #include "argv.h"
+#include "mck-options.h"
 
-/*
- * One entry per KEY the user may give as --mckernel=KEY=VALUE. Issue 5
- * fills this table; each entry validates its value and stores it.
- */
-struct opt_key {
-	const char *name;
-	const char *allowed;	/* what a valid value looks like, for messages */
-	int (*set)(struct mck_spank_opts *opts, const char *key, const char *value,
-		   struct mck_error *err);
-};
-
-static const struct opt_key opt_keys[] = {
-	{ NULL, NULL, NULL },
-};
-
-const char *mck_spank_opts_keys(void)
+const char *mck_spank_option_text(const char *value)
 {
-	static char buf[512];
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (const struct opt_key *k = opt_keys; k->name; k++) {
-		int n = snprintf(buf + used, sizeof(buf) - used, "%s%s",
-				 used ? "," : "", k->name);
-		if (n < 0 || (size_t)n >= sizeof(buf) - used)
-			break;
-		used += n;
-	}
-	return buf;
-}
-
-static const struct opt_key *find_opt_key(const char *name)
-{
-	for (const struct opt_key *k = opt_keys; k->name; k++)
-		if (!strcmp(k->name, name))
-			return k;
-	return NULL;
-}
-
-static int fail_unknown_key(const char *item, const char *key, struct mck_error *err)
-{
-	const char *keys = mck_spank_opts_keys();
-
-	if (!*keys)
-		return mck_fail(err, -EINVAL,
-				"--mckernel: unknown setting '%s' in '%s': this version "
-				"accepts no settings, use --mckernel alone", key, item);
-	return mck_fail(err, -EINVAL,
-			"--mckernel: unknown setting '%s' in '%s': allowed keys are %s",
-			key, item, keys);
-}
-
-static int parse_opt_item(char *item, struct mck_spank_opts *opts, struct mck_error *err)
-{
-	char *eq = strchr(item, '=');
-	const struct opt_key *k;
-	char whole[256];
-
-	snprintf(whole, sizeof(whole), "%s", item);
-	if (!*item)
-		return mck_fail(err, -EINVAL,
-				"--mckernel: empty setting in the list: write "
-				"--mckernel=KEY=VALUE[,KEY=VALUE...] without empty items");
-	if (!eq)
-		return mck_fail(err, -EINVAL,
-				"--mckernel: '%s' is not KEY=VALUE%s", whole,
-				*mck_spank_opts_keys() ? "" :
-				"; this version accepts no settings, use --mckernel alone");
-	*eq = '\0';
-	k = find_opt_key(item);
-	if (!k)
-		return fail_unknown_key(whole, item, err);
-	return k->set(opts, k->name, eq + 1, err);
-}
-
-int mck_spank_opts_parse(const char *value, struct mck_spank_opts *opts,
-			 struct mck_error *err)
-{
-	char *copy = NULL, *item, *next;
-	int rc;
-
-	memset(opts, 0, sizeof(*opts));
-	opts->requested = 1;
-	/*
-	 * A bare --mckernel given to sbatch/salloc reaches the job's steps
-	 * through the environment as the text "(null)" (Slurm 22.05 prints
-	 * the missing argument with %s): it means the option alone.
-	 */
 	if (!value || !*value || !strcmp(value, "(null)"))
-		return 0;
-	rc = -1;
-	copy = strdup(value);
-	if (!copy) {
-		rc = mck_fail(err, -ENOMEM, "--mckernel: out of memory");
-		goto fail;
-	}
-	for (item = copy; item; item = next) {
-		next = strchr(item, ',');
-		if (next)
-			*next++ = '\0';
-		rc = parse_opt_item(item, opts, err);
-		if (rc)
-			goto fail;
-	}
-	rc = 0;
-fail:
-	free(copy);
-	return rc;
+		return NULL;
+	return value;
 }
 
 static int join_path(const char *dir, size_t dirlen, const char *name,
@@ -225,12 +123,22 @@ static int push_word(char **v, int *n, const char *word)
 int mck_spank_prefix_words(const char *mcexec, uint32_t ntasks, int os,
 			   char ***words, int *nwords, struct mck_error *err)
 {
-	return mck_spank_build_argv(mcexec, ntasks, os, NULL, 0, NULL, words, nwords, err);
+	return mck_spank_build_argv_ex(mcexec, NULL, 0, ntasks, os, NULL, 0, NULL,
+				       words, nwords, err);
 }
 
 int mck_spank_build_argv(const char *mcexec, uint32_t ntasks, int os,
 			 const char *program, int argc, char *const args[],
 			 char ***out, int *outc, struct mck_error *err)
+{
+	return mck_spank_build_argv_ex(mcexec, NULL, 0, ntasks, os, program, argc, args,
+				       out, outc, err);
+}
+
+int mck_spank_build_argv_ex(const char *mcexec, char *const extra[], int nextra,
+			    uint32_t ntasks, int os, const char *program, int argc,
+			    char *const args[], char ***out, int *outc,
+			    struct mck_error *err)
 {
 	char **v = NULL;
 	char num[16];
@@ -252,15 +160,26 @@ int mck_spank_build_argv(const char *mcexec, uint32_t ntasks, int os,
 		rc = mck_fail(err, -EINVAL, "McKernel OS index %d outside 0..63", os);
 		goto fail;
 	}
-	if (argc < 0 || (argc > 0 && !args)) {
+	if (argc < 0 || (argc > 0 && !args) || nextra < 0 || (nextra > 0 && !extra)) {
 		rc = mck_fail(err, -EINVAL, "bad task argument vector");
 		goto fail;
 	}
-	/* mcexec -n N -- [OS] program args[1..] NULL */
-	v = calloc(argc + 8, sizeof(*v));
+	for (int i = 0; i < nextra; i++)
+		if (!extra[i] || strncmp(extra[i], "--", 2) || !extra[i][2]) {
+			rc = mck_fail(err, -EINVAL, "mcexec option '%s' is not of the form --NAME[=VALUE]",
+				      extra[i] ? extra[i] : "");
+			goto fail;
+		}
+	/* mcexec EXTRA... -n N -- [OS] program args[1..] NULL */
+	v = calloc(argc + nextra + 8, sizeof(*v));
 	if (!v)
 		goto nomem;
-	if (push_word(v, &n, mcexec) || push_word(v, &n, "-n"))
+	if (push_word(v, &n, mcexec))
+		goto nomem;
+	for (int i = 0; i < nextra; i++)
+		if (push_word(v, &n, extra[i]))
+			goto nomem;
+	if (push_word(v, &n, "-n"))
 		goto nomem;
 	snprintf(num, sizeof(num), "%lu", (unsigned long)ntasks);
 	if (push_word(v, &n, num) || push_word(v, &n, "--"))
@@ -285,6 +204,299 @@ nomem:
 fail:
 	mck_spank_argv_free(v);
 	return rc;
+}
+
+/* ------------------------------------------------------------ --multi-prog */
+
+/* A growing NULL-terminated vector of malloc'd words. */
+struct words {
+	char **v;
+	int n, cap;
+};
+
+static int words_push(struct words *w, char *word)
+{
+	if (w->n + 2 > w->cap) {
+		int cap = w->cap ? 2 * w->cap : 16;
+		char **nv = realloc(w->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		w->v = nv;
+		w->cap = cap;
+	}
+	w->v[w->n++] = word;
+	w->v[w->n] = NULL;
+	return 0;
+}
+
+/*
+ * Does spec ("*", "0-3,5") name rank? 1 yes (offset set), 0 no, -1
+ * malformed.
+ */
+static int ranks_match(const char *spec, uint32_t rank, unsigned long *offset)
+{
+	unsigned long passed = 0;
+	const char *p = spec;
+	int found = 0;
+
+	if (!strcmp(spec, "*")) {
+		*offset = rank;
+		return 1;
+	}
+	while (*p) {
+		unsigned long lo, hi;
+		char *end;
+
+		if (*p < '0' || *p > '9')
+			return -1;
+		lo = strtoul(p, &end, 10);
+		hi = lo;
+		p = end;
+		if (*p == '-') {
+			p++;
+			if (*p < '0' || *p > '9')
+				return -1;
+			hi = strtoul(p, &end, 10);
+			p = end;
+		}
+		if (hi < lo || hi > 0xfffffffeUL)
+			return -1;
+		if (*p == ',') {
+			p++;
+			if (!*p)
+				return -1;
+		} else if (*p) {
+			return -1;
+		}
+		if (!found && rank >= lo && rank <= hi) {
+			*offset = passed + (rank - lo);
+			found = 1;
+		}
+		passed += hi - lo + 1;
+	}
+	return found;
+}
+
+/* Append src[0..len-1] to the word in *buf (size *cap, used *used), expanding %t/%o. */
+static int word_append(char **buf, size_t *used, size_t *cap, const char *src, size_t len,
+		       uint32_t rank, unsigned long offset, int expand)
+{
+	for (size_t i = 0; i < len; i++) {
+		char num[24];
+		const char *add = src + i;
+		size_t alen = 1;
+
+		if (expand && src[i] == '%' && i + 1 < len && (src[i + 1] == 't' || src[i + 1] == 'o')) {
+			snprintf(num, sizeof(num), "%lu",
+				 src[i + 1] == 't' ? (unsigned long)rank : offset);
+			add = num;
+			alen = strlen(num);
+			i++;
+		}
+		if (*used + alen + 1 > *cap) {
+			size_t ncap = (*cap ? *cap * 2 : 64) + alen;
+			char *nb = realloc(*buf, ncap);
+
+			if (!nb)
+				return -ENOMEM;
+			*buf = nb;
+			*cap = ncap;
+		}
+		memcpy(*buf + *used, add, alen);
+		*used += alen;
+		(*buf)[*used] = '\0';
+	}
+	return 0;
+}
+
+/*
+ * Split one logical line into words (quotes, %t/%o). Returns 0, -EINVAL
+ * (message) or -ENOMEM.
+ */
+static int split_line(const char *line, int lineno, uint32_t rank, unsigned long offset,
+		      int expand, struct words *w, struct mck_error *err)
+{
+	const char *p = line;
+
+	for (;;) {
+		char *word = NULL;
+		size_t used = 0, cap = 0;
+		int have = 0;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			return 0;
+		while (*p && *p != ' ' && *p != '\t') {
+			if (*p == '\'' || *p == '"') {
+				const char *close = strchr(p + 1, *p);
+
+				if (!close) {
+					free(word);
+					return mck_fail(err, -EINVAL, "--multi-prog line %d: unterminated %s quote",
+							lineno, *p == '"' ? "double" : "single");
+				}
+				if (word_append(&word, &used, &cap, p + 1, close - p - 1, rank, offset, expand))
+					goto nomem;
+				p = close + 1;
+			} else {
+				size_t n = strcspn(p, " \t'\"");
+
+				if (word_append(&word, &used, &cap, p, n, rank, offset, expand))
+					goto nomem;
+				p += n;
+			}
+			have = 1;
+		}
+		if (have && !word) {
+			word = strdup("");	/* '' is an empty argument */
+			if (!word)
+				goto nomem;
+		}
+		if (word && words_push(w, word)) {
+			free(word);
+			goto nomem;
+		}
+		continue;
+nomem:
+		free(word);
+		return mck_fail(err, -ENOMEM, "out of memory parsing the --multi-prog file");
+	}
+}
+
+int mck_spank_multiprog_argv(const char *config, uint32_t rank, char *const extra[],
+			     int nextra, char ***out, int *outc, struct mck_error *err)
+{
+	struct words w = { 0 };
+	char *text = NULL, *line, *next;
+	int lineno = 0, found = 0, rc = -1;
+	size_t len;
+
+	*out = NULL;
+	*outc = 0;
+	if (!config) {
+		rc = mck_fail(err, -EINVAL, "--multi-prog: no configuration text");
+		goto fail;
+	}
+	len = strlen(config);
+	if (len > MCK_SPANK_MULTIPROG_MAX) {
+		rc = mck_fail(err, -EINVAL, "--multi-prog: the configuration is %zu bytes; at most %d are allowed",
+			      len, MCK_SPANK_MULTIPROG_MAX);
+		goto fail;
+	}
+	text = strdup(config);
+	if (!text)
+		goto nomem;
+	/* One logical line at a time; a trailing backslash glues the next one. */
+	for (line = text; *line; line = next) {
+		char *end = strchr(line, '\n');
+		char *spec, *rest;
+		unsigned long offset = 0;
+		int first = ++lineno, m;
+		struct words lw = { 0 };
+
+		next = end ? end + 1 : line + strlen(line);
+		if (end)
+			*end = '\0';
+		while (end && end > line && end[-1] == '\\') {
+			/* continuation: glue the next physical line */
+			char *e2;
+
+			end[-1] = ' ';
+			*end = ' ';
+			lineno++;
+			e2 = strchr(next, '\n');
+			if (e2) {
+				*e2 = '\0';
+				end = e2;
+				next = e2 + 1;
+			} else {
+				end = NULL;
+				next = next + strlen(next);
+			}
+		}
+		for (char *c = line; *c; c++)
+			if (*c == '\r')
+				*c = ' ';
+		spec = line + strspn(line, " \t");
+		if (!*spec || *spec == '#')
+			continue;
+		rest = spec + strcspn(spec, " \t");
+		if (*rest)
+			*rest++ = '\0';
+		m = ranks_match(spec, rank, &offset);
+		if (m < 0) {
+			char q[80];
+
+			rc = mck_fail(err, -EINVAL, "--multi-prog line %d: ranks '%s' are not '*' or a list "
+				      "of ranks and ranges such as 0-3,5", first, mck_quote(spec, q, sizeof(q)));
+			goto fail;
+		}
+		if (m == 0 || found) {
+			/* every line is checked, so that all ranks agree on a bad file */
+			rc = split_line(rest, first, rank, 0, 0, &lw, err);
+			if (!rc && lw.n == 0)
+				rc = mck_fail(err, -EINVAL, "--multi-prog line %d: ranks '%s' without a program",
+					      first, spec);
+			mck_spank_argv_free(lw.v);
+			if (rc)
+				goto fail;
+			rc = -1;
+			continue;
+		}
+		rc = split_line(rest, first, rank, offset, 1, &w, err);
+		if (rc)
+			goto fail;
+		rc = -1;
+		if (w.n == 0) {
+			rc = mck_fail(err, -EINVAL, "--multi-prog line %d: ranks '%s' without a program",
+				      first, spec);
+			goto fail;
+		}
+		found = 1;
+	}
+	if (found) {
+		for (int i = 0; i < nextra; i++) {
+			char *copy = strdup(extra[i] ? extra[i] : "");
+
+			if (!copy || words_push(&w, copy)) {
+				free(copy);
+				goto nomem;
+			}
+		}
+		*out = w.v;
+		*outc = w.n;
+		free(text);
+		return 0;
+	}
+	rc = mck_fail(err, -ENOENT, "--multi-prog: no line of the configuration names task rank %lu",
+		      (unsigned long)rank);
+	goto fail;
+nomem:
+	rc = mck_fail(err, -ENOMEM, "out of memory parsing the --multi-prog file");
+fail:
+	mck_spank_argv_free(w.v);
+	free(text);
+	return rc;
+}
+
+int mck_spank_is_multiprog(int argc, char *const argv[], const char *file_text,
+			   int argv0_executable, uint32_t rank)
+{
+	struct mck_error err = { 0 };
+	char **v = NULL;
+	int n, rc;
+
+	if (argc < 2 || !argv || !argv[0] || !argv[1])
+		return 0;
+	if (file_text)
+		return !strcmp(file_text, argv[1]);
+	if (argv0_executable)
+		return 0;
+	rc = mck_spank_multiprog_argv(argv[1], rank, NULL, 0, &v, &n, &err);
+	mck_spank_argv_free(v);
+	return rc == 0 || rc == -ENOENT;	/* a valid configuration, whether or not it names rank */
 }
 
 const char *mck_spank_env_get(char *const env[], const char *name)

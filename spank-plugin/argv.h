@@ -1,6 +1,6 @@
 /*
- * argv.h: the parts of the SPANK plugin that need no Slurm: the
- * --mckernel value parser and the rank command line builder. Kept apart
+ * argv.h: the parts of the SPANK plugin that need no Slurm: the rank
+ * command line builder and the --multi-prog file parser. Kept apart
  * so that unit tests (spank-plugin/test-argv) exercise the same code the
  * plugin runs.
  */
@@ -11,23 +11,14 @@
 
 #include "mck-error.h"
 
-/* What the user asked for with --mckernel[=KEY=VALUE,...]. */
-struct mck_spank_opts {
-	int requested;		/* --mckernel was given */
-	/* issue 5 adds one member per user-settable key here */
-};
-
 /*
- * Parse the value of --mckernel (NULL or "" for the bare option) into
- * opts. Every KEY=VALUE item is looked up in a key table; an unknown key
- * or a bad value fails with -EINVAL and a message naming the key, the
- * value and what is allowed.
+ * The value of --mckernel as the plugin receives it: NULL for the option
+ * alone. A bare --mckernel given to sbatch/salloc reaches the job's steps
+ * as the text "(null)" (Slurm 22.05 prints the missing argument with %s),
+ * and "--mckernel=" as "": both mean the option alone. The value itself
+ * is parsed by common/mck-options (mck_options_parse).
  */
-int mck_spank_opts_parse(const char *value, struct mck_spank_opts *opts,
-			 struct mck_error *err);
-
-/* The keys --mckernel accepts, comma separated ("" when none yet). */
-const char *mck_spank_opts_keys(void);
+const char *mck_spank_option_text(const char *value);
 
 /*
  * Resolve a program name the way execvp(3) would: a name containing '/'
@@ -56,7 +47,55 @@ int mck_spank_build_argv(const char *mcexec, uint32_t ntasks, int os,
 			 const char *program, int argc, char *const args[],
 			 char ***out, int *outc, struct mck_error *err);
 
+/*
+ * The same with the partition's and user's mcexec options (extra[0..
+ * nextra-1], from mck_options_mcexec_args) between MCEXEC and -n:
+ *   MCEXEC EXTRA... -n NTASKS -- [OS] [PROGRAM ARGS...]
+ * program NULL: only the prefix words. Each extra word must start with
+ * "--" (an mcexec option), so that none can be taken for the program.
+ */
+int mck_spank_build_argv_ex(const char *mcexec, char *const extra[], int nextra,
+			    uint32_t ntasks, int os, const char *program, int argc,
+			    char *const args[], char ***out, int *outc,
+			    struct mck_error *err);
+
 void mck_spank_argv_free(char **argv);
+
+/*
+ * --multi-prog (srun). Slurm 22.05 gives every task of such a step the
+ * step's argv: [0] the configuration file's name, [1] its whole text (srun
+ * read it), [2..] further srun arguments; slurmstepd would pick the task's
+ * line itself. This does the same for global task rank `rank`:
+ *   - one entry a line: RANKS PROGRAM [ARGS...]; RANKS is '*' or a list
+ *     of ranks and ranges "0-3,5"; the first line naming the rank wins;
+ *     every line is checked, so a bad file fails every rank alike;
+ *   - '#' starts a comment line; blank lines are skipped; a line ending
+ *     with '\' continues on the next;
+ *   - words are separated by blanks; '...' and "..." quote (no escapes
+ *     inside), so "a b" is one word;
+ *   - %t in a word becomes the rank, %o its offset within the line's
+ *     RANKS (rank - first rank of its range + ranks of earlier ranges;
+ *     for '*' the rank itself);
+ *   - extra[0..nextra-1] (step argv[2..]) are appended.
+ * *out is the program and its arguments, NULL-terminated, malloc'd.
+ * -ENOENT when no line names the rank, -EINVAL for a malformed file
+ * (message with the line number).
+ */
+#define MCK_SPANK_MULTIPROG_MAX 65536
+int mck_spank_multiprog_argv(const char *config, uint32_t rank, char *const extra[],
+			     int nextra, char ***out, int *outc, struct mck_error *err);
+
+/*
+ * Is a step with this argv a --multi-prog step (see above)? file_text is
+ * the content of the file argv[0] as the task reads it, or NULL when it
+ * cannot be read. 1 when: argc >= 2 and argv[1] equals file_text, or the
+ * file cannot be read by the task, argv[0] is not an executable program
+ * and argv[1] parses as a multi-prog configuration (rank is only used
+ * for that parse). An executable argv[0] whose text is not argv[1] is
+ * always an ordinary program.
+ */
+int mck_spank_is_multiprog(int argc, char *const argv[], const char *file_text,
+			   int argv0_executable, uint32_t rank);
 
 /*
  * The environment a --mckernel rank gets: a copy of env, each "NAME=VALUE"

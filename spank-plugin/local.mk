@@ -12,10 +12,10 @@ spank_plugin_spank_mckernel_la_LIBADD = ihk/libmckihk.la
 EXTRA_spank_plugin_spank_mckernel_la_DEPENDENCIES = spank-plugin/spank_mckernel.map
 EXTRA_DIST += spank-plugin/spank_mckernel.map \
 	spank-plugin/tests/exports.sh spank-plugin/tests/prepend-build.sh \
-	spank-plugin/tests/submit.sh
+	spank-plugin/tests/submit.sh spank-plugin/tests/hardening.sh
 dist_man_MANS += spank-plugin/spank_mckernel.8
 
-## Unit test of the option parser and argv builder (same sources as the plugin).
+## Unit test of the argv builder and the --multi-prog parser (same sources as the plugin).
 check_PROGRAMS += spank-plugin/test-argv
 spank_plugin_test_argv_SOURCES = spank-plugin/test-argv.c \
 	spank-plugin/argv.c spank-plugin/argv.h common/mck-test.h
@@ -32,8 +32,9 @@ if !HAVE_SPANK_PREPEND
 TESTS += spank-plugin/test-remote
 endif
 
-## The built plugin exports only the SPANK symbols; the Slurm 23.11 path
+## The built plugin exports only the SPANK symbols and is hardened; the Slurm 23.11 path
 ## (spank_prepend_task_argv) compiles; srun/sbatch/salloc load the plugin,
 ## list --mckernel and refuse bad values at submit time.
 TESTS += spank-plugin/test-argv spank-plugin/tests/exports.sh \
-	spank-plugin/tests/prepend-build.sh spank-plugin/tests/submit.sh
+	spank-plugin/tests/prepend-build.sh spank-plugin/tests/submit.sh \
+	spank-plugin/tests/hardening.sh

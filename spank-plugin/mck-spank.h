@@ -3,6 +3,7 @@
  * spank_mckernel.so, one file per context (pyxis style):
  *   mckernel.c  init / init_post_opt / exit, option and plugstack arguments
  *   local.c     srun, sbatch, salloc: validate --mckernel at submit time
+ *               (syntax, then the operator's rules of mckernel.conf)
  *   remote.c    slurmstepd: run each task of a user step through mcexec
  *   step.c      slurmstepd, once per step as root: fresh instance
  *               (instance_policy = per-step), instance must be RUNNING
@@ -15,6 +16,7 @@
 #include <slurm/spank.h>
 
 #include "argv.h"
+#include "mck-options.h"
 
 #define MCK_SPANK_PREFIX "spank_mckernel: "
 
@@ -24,7 +26,7 @@ struct mck_spank_ctx {
 	char *config_path;		/* plugstack.conf config=FILE, or NULL */
 	int opt_seen;			/* the option callback ran */
 	char *opt_value;		/* its argument, NULL for bare --mckernel */
-	struct mck_spank_opts opts;	/* parsed value */
+	struct mck_options opts;	/* parsed value (common/mck-options.h) */
 	char step_error[1024];		/* why this step cannot run, "" if it can */
 };
 
@@ -34,6 +36,14 @@ int mck_spank_local_post_opt(spank_t sp, struct mck_spank_ctx *ctx);
 
 int mck_spank_remote_task_init(spank_t sp, struct mck_spank_ctx *ctx);
 int mck_spank_remote_post_opt(spank_t sp, struct mck_spank_ctx *ctx);
+
+/*
+ * The job's --mckernel value in slurmstepd (NULL: the option alone; see
+ * mck_spank_option_text), parsed into *opts. -1 when it does not parse
+ * (message in err).
+ */
+int mck_spank_job_options(spank_t sp, struct mck_spank_ctx *ctx, const char **text,
+			  struct mck_options *opts, struct mck_error *err);
 
 /* remote.c: did this job ask for --mckernel; is stepid a user step. */
 int mck_spank_job_requested(spank_t sp, struct mck_spank_ctx *ctx);

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,12 +36,13 @@ static int option_mckernel_cb(int val, const char *optarg, int remote)
 	return mck_spank_local_option(&ctx, optarg);
 }
 
+/* Filled at init: the keys come from common/mck-options (mck_options_help). */
+static char option_usage[2048];
+
 static struct spank_option option_mckernel = {
 	.name = "mckernel",
 	.arginfo = "[KEY=VALUE,...]",
-	.usage = "Run the tasks of the job on a McKernel lightweight kernel booted "
-		 "for the job on each node (whole nodes only). No settings yet: "
-		 "give the option alone. See spank_mckernel(8).",
+	.usage = option_usage,
 	.has_arg = 2,
 	.val = 0,
 	.cb = option_mckernel_cb,
@@ -80,6 +82,8 @@ int slurm_spank_init(spank_t sp, int ac, char **av)
 	default:
 		return 0;	/* slurmd and job scripts have nothing to register */
 	}
+	snprintf(option_usage, sizeof(option_usage), "%s Whole nodes only. See spank_mckernel(8).",
+		 mck_options_help());
 	rc = spank_option_register(sp, &option_mckernel);
 	if (rc != ESPANK_SUCCESS) {
 		slurm_error(MCK_SPANK_PREFIX "cannot register --mckernel: %s",

@@ -9,10 +9,18 @@
  * Slurm 22.05 cannot extend a task's argv: the plugin builds the command
  * line itself and execve()s it at the end of task_init, with the task's
  * environment; TaskProlog and the task_init of plugins listed after this
- * one are skipped, so list it last in plugstack.conf.
+ * one are skipped, so list it last in plugstack.conf. For a --multi-prog
+ * step it also picks the task's line of the configuration (argv.h).
+ *
+ * The words between MCEXEC and -n are the partition's mcexec defaults
+ * changed by the user's --mckernel keys (mck_options_mcexec_args: each
+ * value its own word, formatted from validated numbers).
  */
 #include "config.h"
 #include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdio.h>
@@ -39,6 +47,20 @@ int mck_spank_job_requested(spank_t sp, struct mck_spank_ctx *ctx)
 	return spank_option_getopt(sp, &opt, &value) == ESPANK_SUCCESS;
 }
 
+int mck_spank_job_options(spank_t sp, struct mck_spank_ctx *ctx, const char **text,
+			  struct mck_options *opts, struct mck_error *err)
+{
+	struct spank_option opt = { .name = "mckernel", .has_arg = 2 };
+	char *value = NULL;
+
+	if (ctx->opt_seen)
+		value = ctx->opt_value;
+	else if (spank_option_getopt(sp, &opt, &value) != ESPANK_SUCCESS)
+		value = NULL;
+	*text = mck_spank_option_text(value);
+	return mck_options_parse(*text, opts, err) < 0 ? -1 : 0;
+}
+
 int mck_spank_is_user_step(uint32_t stepid)
 {
 	return stepid != SLURM_BATCH_SCRIPT && stepid != SLURM_EXTERN_CONT
@@ -63,11 +85,26 @@ static void node_name(char *const env[], char *buf, size_t len)
 
 /* What the task needs from slurmstepd. */
 struct task_info {
-	uint32_t job, step, ntasks;
+	uint32_t job, step, ntasks, rank;
 	int argc;
 	char **argv;
 	char **env;
 };
+
+/* A task's failure: its stderr (the job's error output) and slurmstepd's log. */
+static void task_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void task_fail(const char *fmt, ...)
+{
+	char msg[1200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, MCK_SPANK_PREFIX "%s\n", msg);
+	slurm_error(MCK_SPANK_PREFIX "%s", msg);
+}
 
 static int get_task_info(spank_t sp, struct task_info *t)
 {
@@ -88,6 +125,9 @@ static int get_task_info(spank_t sp, struct task_info *t)
 		goto fail;
 	what = "S_JOB_ENV";
 	if ((rc = spank_get_item(sp, S_JOB_ENV, &t->env)) != ESPANK_SUCCESS)
+		goto fail;
+	what = "S_TASK_GLOBAL_ID";
+	if ((rc = spank_get_item(sp, S_TASK_GLOBAL_ID, &t->rank)) != ESPANK_SUCCESS)
 		goto fail;
 	return 0;
 fail:
@@ -183,6 +223,12 @@ out:
 	free(cpus);
 }
 
+/* The partition's and the user's mcexec options, as separate words. */
+struct mcexec_opts {
+	char **words;
+	int n;
+};
+
 #ifdef HAVE_SPANK_PREPEND_TASK_ARGV
 /* Slurm execs the task with its job environment: change it there. */
 static int set_step_env(spank_t sp, const struct mck_config *cfg, const char *omp)
@@ -204,8 +250,13 @@ static int set_step_env(spank_t sp, const struct mck_config *cfg, const char *om
 	return 0;
 }
 
+/*
+ * Slurm 23.11+ gives each task of a --multi-prog step its own line
+ * already: prepending the mcexec words is all there is to do.
+ */
 static int run_through_mcexec(spank_t sp, const struct mck_config *cfg,
-			      const struct task_info *t, int os, const char *omp)
+			      const struct task_info *t, int os, const char *omp,
+			      const struct mcexec_opts *mo)
 {
 	struct mck_error err = { 0 };
 	char **words = NULL;
@@ -215,7 +266,8 @@ static int run_through_mcexec(spank_t sp, const struct mck_config *cfg,
 	if (set_step_env(sp, cfg, omp) < 0)
 		return -1;
 
-	if (mck_spank_prefix_words(cfg->mcexec, t->ntasks, os, &words, &n, &err) < 0) {
+	if (mck_spank_build_argv_ex(cfg->mcexec, mo->words, mo->n, t->ntasks, os, NULL, 0, NULL,
+				    &words, &n, &err) < 0) {
 		slurm_error(MCK_SPANK_PREFIX "%s (%s)", err.msg, strerror(-err.code));
 		goto fail;
 	}
@@ -231,14 +283,75 @@ fail:
 	return rc;
 }
 #else
+/* The file argv[0] as this task (the job's user) reads it, or NULL. */
+static char *read_small_file(const char *path)
+{
+	char *buf = NULL;
+	struct stat st;
+	ssize_t got = 0, r;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > MCK_SPANK_MULTIPROG_MAX)
+		goto out;
+	buf = malloc(st.st_size + 1);
+	if (!buf)
+		goto out;
+	while (got < st.st_size && (r = read(fd, buf + got, st.st_size - got)) > 0)
+		got += r;
+	buf[got] = '\0';
+out:
+	close(fd);
+	return buf;
+}
+
+/*
+ * Slurm 22.05 would pick a --multi-prog task's line in slurmstepd after
+ * task_init; the plugin execs the task itself, so it picks the line (see
+ * argv.h). argv and argc: the task's own program and arguments.
+ */
+static int task_command(const struct task_info *t, const char *cwd, char ***argv, int *argc,
+			int *multi)
+{
+	struct mck_error err = { 0 };
+	char *text = NULL, *resolved = NULL;
+	int exe;
+
+	*argv = NULL;
+	*argc = 0;
+	*multi = 0;
+	if (t->argc >= 2) {
+		exe = mck_spank_resolve_program(t->argv[0], mck_spank_env_get(t->env, "PATH"),
+						cwd, &resolved, &err) == 0;
+		text = read_small_file(resolved ? resolved : t->argv[0]);
+		*multi = mck_spank_is_multiprog(t->argc, t->argv, text, exe, t->rank);
+		free(text);
+		free(resolved);
+	}
+	if (!*multi)
+		return 0;
+	if (mck_spank_multiprog_argv(t->argv[1], t->rank, t->argv + 2, t->argc - 2,
+				     argv, argc, &err) < 0) {
+		task_fail("job %lu step %lu task %lu: %s", (unsigned long)t->job,
+			  (unsigned long)t->step, (unsigned long)t->rank, err.msg);
+		return -1;
+	}
+	return 0;
+}
+
 static int run_through_mcexec(spank_t sp, const struct mck_config *cfg,
-			      const struct task_info *t, int os, const char *omp)
+			      const struct task_info *t, int os, const char *omp,
+			      const struct mcexec_opts *mo)
 {
 	struct mck_error err = { 0 };
 	char cwd[PATH_MAX];
-	char *program = NULL, **argv = NULL, **env = NULL;
-	int argc;
+	char *program = NULL, **argv = NULL, **env = NULL, **mp = NULL;
+	char *const *targv = t->argv;
+	int argc, targc = t->argc, mpc = 0, multi, rc = -1;
 
+	(void)sp;
 	if (t->argc < 1 || !t->argv || !t->argv[0]) {
 		slurm_error(MCK_SPANK_PREFIX "task has no program to run");
 		return -1;
@@ -247,31 +360,74 @@ static int run_through_mcexec(spank_t sp, const struct mck_config *cfg,
 		slurm_error(MCK_SPANK_PREFIX "getcwd: %s", strerror(errno));
 		return -1;
 	}
-	if (mck_spank_resolve_program(t->argv[0], mck_spank_env_get(t->env, "PATH"),
+	if (task_command(t, cwd, &mp, &mpc, &multi) < 0)
+		return -1;
+	if (multi) {
+		targv = mp;
+		targc = mpc;
+	}
+	if (mck_spank_resolve_program(targv[0], mck_spank_env_get(t->env, "PATH"),
 				      cwd, &program, &err) < 0) {
-		slurm_error(MCK_SPANK_PREFIX "cannot run the task: %s (%s)", err.msg, strerror(-err.code));
-		return -1;
+		task_fail("cannot run task %lu: %s (%s)", (unsigned long)t->rank, err.msg,
+			  strerror(-err.code));
+		goto fail;
 	}
-	if (mck_spank_build_argv(cfg->mcexec, t->ntasks, os, program, t->argc, t->argv,
-				 &argv, &argc, &err) < 0) {
+	if (mck_spank_build_argv_ex(cfg->mcexec, mo->words, mo->n, t->ntasks, os, program,
+				    targc, targv, &argv, &argc, &err) < 0) {
 		slurm_error(MCK_SPANK_PREFIX "%s (%s)", err.msg, strerror(-err.code));
-		free(program);
-		return -1;
+		goto fail;
 	}
-	free(program);
 	if (mck_spank_build_env(t->env, cfg->env, cfg->n_env, omp, &env, &err) < 0) {
 		slurm_error(MCK_SPANK_PREFIX "%s (%s)", err.msg, strerror(-err.code));
-		mck_spank_argv_free(argv);
-		return -1;
+		goto fail;
 	}
 	execve(argv[0], argv, env);
 	slurm_error(MCK_SPANK_PREFIX "execve %s: %s: check mcexec in mckernel.conf",
 		    argv[0], strerror(errno));
+fail:
+	free(program);
+	mck_spank_argv_free(mp);
 	mck_spank_argv_free(argv);
 	mck_spank_argv_free(env);
-	return -1;
+	return rc;
 }
 #endif
+
+/*
+ * The user's --mckernel options for this task: checked again against the
+ * partition (the prologue did so for the boot), procs=N must equal the
+ * step's tasks on this node, and the mcexec words they give.
+ */
+static int task_options(spank_t sp, struct mck_spank_ctx *ctx, const struct mck_config *cfg,
+			const struct task_info *t, struct mcexec_opts *mo)
+{
+	struct mck_options opts;
+	struct mck_error err = { 0 };
+	const char *text;
+	char node[256];
+
+	mo->words = NULL;
+	mo->n = 0;
+	node_name(t->env, node, sizeof(node));
+	if (mck_spank_job_options(sp, ctx, &text, &opts, &err) < 0 ||
+	    mck_options_check(&opts, cfg, &err) < 0) {
+		task_fail("job %lu: %s", (unsigned long)t->job, err.msg);
+		return -1;
+	}
+	if ((opts.set & MCK_OPT_BIT(MCK_OPT_PROCS)) && (uint32_t)opts.procs != t->ntasks) {
+		task_fail("job %lu step %lu on %s: --mckernel=procs=%d but the step has %lu task%s "
+			  "on this node: procs must equal the step's tasks on every node "
+			  "(srun -n/--ntasks-per-node), or leave procs out",
+			  (unsigned long)t->job, (unsigned long)t->step, node, opts.procs,
+			  (unsigned long)t->ntasks, t->ntasks == 1 ? "" : "s");
+		return -1;
+	}
+	if (mck_options_mcexec_args(&opts, cfg, &mo->words, &mo->n, &err) < 0) {
+		task_fail("job %lu: %s", (unsigned long)t->job, err.msg);
+		return -1;
+	}
+	return 0;
+}
 
 int mck_spank_remote_task_init(spank_t sp, struct mck_spank_ctx *ctx)
 {
@@ -279,6 +435,7 @@ int mck_spank_remote_task_init(spank_t sp, struct mck_spank_ctx *ctx)
 	struct mck_jobrec rec = { 0 };
 	struct mck_error err = { 0 };
 	struct task_info t = { 0 };
+	struct mcexec_opts mo = { 0 };
 	char omp[16];
 	uint32_t stepid;
 	int rc;
@@ -305,11 +462,14 @@ int mck_spank_remote_task_init(spank_t sp, struct mck_spank_ctx *ctx)
 	rc = -1;
 	if (read_job_instance(&cfg, &t, &rec) < 0)
 		goto out;
+	if (task_options(sp, ctx, &cfg, &t, &mo) < 0)
+		goto out;
 	if (bind_proxy_to_linux_cpus(&rec, &t) < 0)
 		goto out;
 	omp_default(&rec, t.ntasks, omp, sizeof(omp));
-	rc = run_through_mcexec(sp, &cfg, &t, rec.os, omp);
+	rc = run_through_mcexec(sp, &cfg, &t, rec.os, omp, &mo);
 out:
+	mck_argv_free(mo.words);
 	mck_jobrec_free(&rec);
 	mck_config_free(&cfg);
 	return rc;

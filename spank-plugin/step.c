@@ -125,11 +125,26 @@ static int boot_fresh_instance(spank_t sp, struct mck_spank_ctx *ctx,
 			       const struct mck_config *cfg, const char *partition,
 			       unsigned long job, uint32_t step, const char *node)
 {
-	char sjob[32], suid[32], sgid[32];
+	char sjob[32], suid[32], sgid[32], canon[MCK_OPTIONS_MAX_LEN + 1];
 	const char *teardown[] = { "teardown", "--job", sjob, NULL };
-	const char *boot[] = { "boot", "--job", sjob, "--uid", suid, "--gid", sgid, NULL };
+	const char *boot[] = { "boot", "--job", sjob, "--uid", suid, "--gid", sgid,
+			       NULL, NULL, NULL };
+	struct mck_options opts;
+	struct mck_error err = { 0 };
+	const char *text;
 	uint32_t uid, gid;
 	int limit = cfg->boot_timeout + cfg->shutdown_timeout + 60, rc;
+
+	/* the fresh instance follows the user's --mckernel keys, like the prologue's */
+	if (mck_spank_job_options(sp, ctx, &text, &opts, &err) < 0 ||
+	    mck_options_format(&opts, canon, sizeof(canon)) < 0) {
+		step_fail(ctx, "job %lu step %lu: %s", job, (unsigned long)step, err.msg);
+		return -1;
+	}
+	if (canon[0]) {
+		boot[7] = "--options";
+		boot[8] = canon;
+	}
 
 	if (!cfg->mckctl || cfg->mckctl[0] != '/') {
 		step_fail(ctx, "instance_policy = per-step needs mckctl in mckernel.conf as an "

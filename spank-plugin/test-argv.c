@@ -1,4 +1,4 @@
-/* test-argv.c: the --mckernel parser and the rank command line builder. */
+/* test-argv.c: the --mckernel value, the rank command line builder, --multi-prog. */
 #include "config.h"
 #include <errno.h>
 #include <ftw.h>
@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "argv.h"
+#include "mck-options.h"
 #include "mck-test.h"
 
 static char *joined(char **v)
@@ -25,37 +26,122 @@ static char *joined(char **v)
 
 static void test_options(void)
 {
-	struct mck_spank_opts o;
+	struct mck_options o;
 	struct mck_error err = { 0 };
 
-	is_int(mck_spank_opts_parse(NULL, &o, &err), 0, "bare --mckernel is accepted");
-	ok(o.requested, "bare --mckernel marks the job");
-	is_int(mck_spank_opts_parse("", &o, &err), 0, "--mckernel= (empty) is accepted");
-	is_int(mck_spank_opts_parse("(null)", &o, &err), 0, "bare --mckernel passed on by sbatch as (null) is accepted");
+	ok(mck_spank_option_text(NULL) == NULL, "bare --mckernel: no text");
+	ok(mck_spank_option_text("") == NULL, "--mckernel= (empty): no text");
+	ok(mck_spank_option_text("(null)") == NULL,
+	   "bare --mckernel passed on by sbatch as (null): the option alone");
+	is_str(mck_spank_option_text("mem=0.5"), "mem=0.5", "a value is passed on");
+
+	/* the plugin parses with common/mck-options: the same checks as everywhere */
+	is_int(mck_options_parse(mck_spank_option_text("(null)"), &o, &err), 0,
+	       "(null) parses as the option alone");
+	is_int(o.set, 0, "no key set");
+	mck_error_clear(&err);
+	ok(mck_options_parse("x=$(reboot);`id`", &o, &err) < 0,
+	   "shell metacharacters are refused text: %s", err.msg);
+	mck_error_clear(&err);
+	ok(mck_options_parse("image=/tmp/evil.img", &o, &err) < 0 &&
+	   strstr(err.msg, "unknown key 'image'"), "image is no user key: %s", err.msg);
+}
+
+static void test_build_extra(void)
+{
+	struct mck_error err = { 0 };
+	char *args[] = { "./a.out", "-x", NULL };
+	char *extra[] = { "--mpol-threshold=1048576", "--enable-uti", NULL };
+	char *bad[] = { "/tmp/x", NULL };
+	char **v = NULL;
+	int n = -1;
+
+	is_int(mck_spank_build_argv_ex("/usr/bin/mcexec", extra, 2, 3, 0, "/bin/a.out", 2, args,
+				       &v, &n, &err), 0, "build with mcexec options");
+	is_str(joined(v), "/usr/bin/mcexec --mpol-threshold=1048576 --enable-uti -n 3 -- /bin/a.out -x",
+	       "mcexec options before -n, program after --");
+	mck_spank_argv_free(v);
+	v = NULL;
+	mck_error_clear(&err);
+	ok(mck_spank_build_argv_ex("/usr/bin/mcexec", bad, 1, 3, 0, "/bin/a.out", 2, args,
+				   &v, &n, &err) < 0 && !v,
+	   "a word that is not --NAME[=VALUE] is refused: %s", err.msg);
+}
+
+static void test_multiprog(void)
+{
+	static const char conf[] =
+		"# comment line\n"
+		"\n"
+		"0-1,5   ./a.out  rank=%t off=%o\n"
+		"  # indented comment\n"
+		"2       'my prog' \"a b\" '' x%ty\n"
+		"3 /bin/echo one \\\n"
+		"    two\n"
+		"*       /bin/true %t\n";
+	struct mck_error err = { 0 };
+	char *extra[] = { "-v", NULL };
+	char **v = NULL;
+	int n = -1;
+
+	is_int(mck_spank_multiprog_argv(conf, 0, NULL, 0, &v, &n, &err), 0, "rank 0 found");
+	is_str(joined(v), "./a.out rank=0 off=0", "rank 0: %%t and %%o");
+	mck_spank_argv_free(v);
+	is_int(mck_spank_multiprog_argv(conf, 5, NULL, 0, &v, &n, &err), 0, "rank 5 found");
+	is_str(joined(v), "./a.out rank=5 off=2", "rank 5: offset counts the earlier range");
+	mck_spank_argv_free(v);
+	is_int(mck_spank_multiprog_argv(conf, 2, NULL, 0, &v, &n, &err), 0, "rank 2 found");
+	is_int(n, 4, "rank 2: quoted words stay whole, '' is an empty word");
+	is_str(v ? v[0] : NULL, "my prog", "single quotes");
+	is_str(v ? v[1] : NULL, "a b", "double quotes");
+	is_str(v ? v[2] : NULL, "", "empty quoted word");
+	is_str(v ? v[3] : NULL, "x2y", "%%t inside a word");
+	mck_spank_argv_free(v);
+	is_int(mck_spank_multiprog_argv(conf, 3, extra, 1, &v, &n, &err), 0, "rank 3 found");
+	is_str(joined(v), "/bin/echo one two -v", "continued line, srun's extra arguments appended");
+	mck_spank_argv_free(v);
+	is_int(mck_spank_multiprog_argv(conf, 9, NULL, 0, &v, &n, &err), 0, "rank 9: '*'");
+	is_str(joined(v), "/bin/true 9", "'*' line for any other rank");
+	mck_spank_argv_free(v);
+	v = NULL;
 
 	mck_error_clear(&err);
-	is_int(mck_spank_opts_parse("mem=0.5", &o, &err), -EINVAL, "an unknown key is refused");
-	ok(strstr(err.msg, "'mem'") && strstr(err.msg, "mem=0.5"),
-	   "the message names the key and the item: %s", err.msg);
-	ok(strstr(err.msg, "--mckernel alone") != NULL,
-	   "the message says what to do instead: %s", err.msg);
-
+	is_int(mck_spank_multiprog_argv("0 a\n1 b\n", 4, NULL, 0, &v, &n, &err), -ENOENT,
+	       "a rank without a line");
+	ok(strstr(err.msg, "task rank 4") != NULL, "message names the rank: %s", err.msg);
 	mck_error_clear(&err);
-	is_int(mck_spank_opts_parse("yes", &o, &err), -EINVAL, "a value without '=' is refused");
-	ok(strstr(err.msg, "'yes' is not KEY=VALUE") != NULL, "message: %s", err.msg);
-
+	is_int(mck_spank_multiprog_argv("0 a\n1-x b\n", 0, NULL, 0, &v, &n, &err), -EINVAL,
+	       "a malformed rank list is refused even when another line matches");
+	ok(strstr(err.msg, "line 2") != NULL, "message names the line: %s", err.msg);
 	mck_error_clear(&err);
-	is_int(mck_spank_opts_parse(",", &o, &err), -EINVAL, "an empty item is refused");
-	ok(strstr(err.msg, "empty setting") != NULL, "message: %s", err.msg);
-
+	is_int(mck_spank_multiprog_argv("0 'a\n", 0, NULL, 0, &v, &n, &err), -EINVAL,
+	       "an unterminated quote is refused");
 	mck_error_clear(&err);
-	is_int(mck_spank_opts_parse("a=1,b=2", &o, &err), -EINVAL, "a list with unknown keys is refused");
-	ok(strstr(err.msg, "'a'") != NULL, "the first bad key is named: %s", err.msg);
-
+	is_int(mck_spank_multiprog_argv("3-1 a\n", 2, NULL, 0, &v, &n, &err), -EINVAL,
+	       "a descending range is refused");
 	mck_error_clear(&err);
-	is_int(mck_spank_opts_parse("x=$(reboot);`id`", &o, &err), -EINVAL,
-	       "shell metacharacters are just refused text");
-	is_str(mck_spank_opts_keys(), "", "no keys are accepted yet (issue 5 adds them)");
+	is_int(mck_spank_multiprog_argv("0\n", 0, NULL, 0, &v, &n, &err), -EINVAL,
+	       "ranks without a program are refused");
+	mck_error_clear(&err);
+	is_int(mck_spank_multiprog_argv("0 $(touch /tmp/pwned);`id`\n", 0, NULL, 0, &v, &n, &err), 0,
+	       "shell text is only words");
+	is_int(n, 2, "and never interpreted: two words");
+	mck_spank_argv_free(v);
+
+	{
+		char *argv_mp[] = { "mp.conf", "0 a\n1 b\n", NULL };
+		char *argv_plain[] = { "/bin/echo", "0 a", NULL };
+
+		is_int(mck_spank_is_multiprog(2, argv_mp, "0 a\n1 b\n", 0, 1), 1,
+		       "argv[1] is the text of the file argv[0]: multi-prog");
+		is_int(mck_spank_is_multiprog(2, argv_mp, NULL, 0, 1), 1,
+		       "file not readable here, argv[0] not a program, argv[1] a valid config");
+		is_int(mck_spank_is_multiprog(2, argv_plain, NULL, 1, 0), 0,
+		       "an executable program is never a multi-prog config");
+		is_int(mck_spank_is_multiprog(2, argv_plain, "other", 1, 0), 0,
+		       "argv[1] differs from the file: not multi-prog");
+		is_int(mck_spank_is_multiprog(1, argv_mp, NULL, 0, 0), 0, "one word: not multi-prog");
+	}
 }
 
 static void test_build(void)
@@ -227,6 +313,8 @@ int main(void)
 {
 	test_options();
 	test_build();
+	test_build_extra();
+	test_multiprog();
 	test_resolve();
 	test_env();
 	test_build_env();

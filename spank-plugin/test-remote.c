@@ -23,7 +23,8 @@
 /* ---------------------------------------------- the fake SPANK runtime */
 static struct {
 	int asked;		/* job used --mckernel */
-	uint32_t job, step, ntasks;
+	uint32_t job, step, ntasks, rank;
+	char *optval;		/* --mckernel value, NULL: the option alone */
 	int argc;
 	char **argv;
 	char **env;
@@ -44,6 +45,7 @@ spank_err_t spank_get_item(spank_t sp, spank_item_t item, ...)
 		*va_arg(ap, char ***) = fake.argv;
 		break;
 	case S_JOB_ENV: *va_arg(ap, char ***) = fake.env; break;
+	case S_TASK_GLOBAL_ID: *va_arg(ap, uint32_t *) = fake.rank; break;
 	default:
 		va_end(ap);
 		return ESPANK_BAD_ARG;
@@ -56,7 +58,7 @@ spank_err_t spank_option_getopt(spank_t sp, struct spank_option *opt, char **opt
 {
 	if (!fake.asked || strcmp(opt->name, "mckernel"))
 		return ESPANK_ERROR;
-	*optarg = NULL;
+	*optarg = fake.optval;
 	return ESPANK_SUCCESS;
 }
 
@@ -184,6 +186,47 @@ int main(void)
 	is_int(rc, 1, "missing program: the task fails");
 	ok(strstr(out, "no-such-prog: command not found") != NULL, "reason: %s", out);
 	argv[0] = "myprog";
+
+	/* --multi-prog on 22.05: argv = [file name, file text] */
+	{
+		char *mp[] = { "mp.conf", "# two programs\n0 myprog first\n1-2 myprog 'r %t' o%o\n", NULL };
+		char **saved = fake.argv;
+		int saved_c = fake.argc;
+
+		fake.argv = mp;
+		fake.argc = 2;
+		fake.ntasks = 3;
+		fake.rank = 2;
+		run_task_init(&ctx, out, sizeof(out), &rc);
+		snprintf(want, sizeof(want), "[-n][3][--][2][%s][r 2][o1]\n", prog);
+		is_str(out, want, "--multi-prog: rank 2 runs its own line through mcexec");
+		fake.rank = 0;
+		run_task_init(&ctx, out, sizeof(out), &rc);
+		snprintf(want, sizeof(want), "[-n][3][--][2][%s][first]\n", prog);
+		is_str(out, want, "--multi-prog: rank 0 runs its line");
+		fake.rank = 7;
+		run_task_init(&ctx, out, sizeof(out), &rc);
+		ok(rc == 1 && strstr(out, "no line of the configuration names task rank 7"),
+		   "--multi-prog: a rank without a line fails with the reason: %s", out);
+		fake.argv = saved;
+		fake.argc = saved_c;
+		fake.rank = 0;
+		fake.ntasks = 1;
+	}
+
+	/* user keys: mcexec options before -n, procs must match the tasks */
+	fake.optval = "mpol_threshold=1M,uti=yes";
+	run_task_init(&ctx, out, sizeof(out), &rc);
+	snprintf(want, sizeof(want), "[--mpol-threshold=1048576][--enable-uti][-n][1][--][2][%s][-c][3][--][x y]\n", prog);
+	is_str(out, want, "--mckernel=mpol_threshold=1M,uti=yes: mcexec options, one word each");
+	fake.optval = "procs=4";
+	run_task_init(&ctx, out, sizeof(out), &rc);
+	ok(rc == 1 && strstr(out, "procs=4 but the step has 1 task on this node"),
+	   "procs=4 with 1 task on the node: the task fails: %s", out);
+	fake.optval = "procs=1";
+	run_task_init(&ctx, out, sizeof(out), &rc);
+	is_int(rc, 0, "procs=1 with 1 task on the node runs");
+	fake.optval = NULL;
 
 	rec.os = -1;
 	mck_jobrec_write(dir, &rec, &err);

@@ -94,6 +94,12 @@ for cpus, eff, kind in ((0xffff, 1, 'IntelCore'), (0x55550000, 0, 'IntelAtom')):
     k = ET.SubElement(topo, 'cpukind', {'cpuset': fmt(cpus), 'forced_efficiency': str(eff)})
     ET.SubElement(k, 'info', {'name': 'CoreType', 'value': kind})
 save(t, 'hybrid')
+# The same part with CPU kinds hwloc cannot rank (no efficiency, no CoreType).
+for k in t.getroot().findall('cpukind'):
+    k.attrib.pop('forced_efficiency', None)
+    for i in list(k):
+        k.remove(i)
+save(t, 'hybrid-unranked')
 PY
 for f in "$out"/*.xml; do
 	lstopo --if xml --input "$f" --of console - >/dev/null

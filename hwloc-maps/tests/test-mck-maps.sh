@@ -58,25 +58,82 @@ else
 	failed=$((failed + 1)); echo "not ok $n - error message: $(cat "$tmp/err")"
 fi
 
-# The SVG is well-formed XML (when an XML checker is installed).
-n=$((n + 1))
-"$maps" --topology "$dir/fixtures/knl-flat.xml" --format svg --memory-only-nodes include >"$tmp/svg"
-if command -v xmllint >/dev/null 2>&1; then
-	if xmllint --noout "$tmp/svg"; then echo "ok $n - SVG is well-formed"
-	else failed=$((failed + 1)); echo "not ok $n - SVG is not well-formed"; fi
-elif command -v python3 >/dev/null 2>&1; then
-	if python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$tmp/svg"; then
-		echo "ok $n - SVG is well-formed"
-	else failed=$((failed + 1)); echo "not ok $n - SVG is not well-formed"; fi
+# The SVG of every fixture parses as XML (python3's xml.etree), is an SVG
+# document, draws one cell per PU inside its canvas, and on the hybrid
+# parts marks every core with its CPU kind (P or E; K<i> when hwloc does
+# not rank the kinds).
+svg_check() {	# svg_check SVG JSON EXPECTED-KIND-MARKS none|ranked|unranked
+	python3 - "$@" <<'PY'
+import json, sys, xml.etree.ElementTree as ET
+svg, plan, kinds, mode = sys.argv[1], json.load(open(sys.argv[2])), int(sys.argv[3]), sys.argv[4]
+ns = '{http://www.w3.org/2000/svg}'
+root = ET.parse(svg).getroot()
+assert root.tag == ns + 'svg', 'root element is %s' % root.tag
+w, h = int(root.get('width')), int(root.get('height'))
+def expand(lst):
+    n = 0
+    for part in filter(None, lst.split(',')):
+        a, _, b = part.partition('-')
+        n += int(b or a) - int(a) + 1
+    return n
+n_pus = len(plan['lwk_cpu_order']) + expand(plan['linux_cpus'])
+cells = [r for r in root.iter(ns + 'rect') if r.get('class') == 'pu']
+assert len(cells) == n_pus, '%d PU cells for %d PUs' % (len(cells), n_pus)
+for r in root.iter(ns + 'rect'):
+    x, y = int(r.get('x', 0)), int(r.get('y', 0))
+    assert x + int(r.get('width')) <= w and y + int(r.get('height')) <= h, \
+        'rect %s outside the %dx%d canvas' % (r.attrib, w, h)
+marks = [t.text for t in root.iter(ns + 'text') if t.get('class') == 'kind']
+assert len(marks) == kinds, '%d kind marks, expected %d' % (len(marks), kinds)
+legend = [t.text for t in root.iter(ns + 'text') if t.get('class') == 'kinds']
+if mode == 'ranked':
+    assert set(marks) == {'P', 'E'}, 'kind marks %s' % set(marks)
+    assert legend and 'performance' in legend[0] and 'efficiency' in legend[0], legend
+elif mode == 'unranked':
+    assert set(marks) == {'K0', 'K1'}, 'kind marks %s' % set(marks)
+    assert legend and 'unranked' in legend[0], legend
+else:
+    assert not legend, 'a CPU kinds legend on a node with one kind'
+PY
+}
+if command -v python3 >/dev/null 2>&1; then
+	for f in "$dir"/fixtures/*.xml "$dir/fixtures/hybrid.xml --lwk-cpu-kind performance" \
+		 "$dir/fixtures/knl-flat.xml --memory-only-nodes include"; do
+		n=$((n + 1))
+		set -- $f
+		marks=0 mode=none
+		case $1 in
+		*/hybrid.xml) marks=16 mode=ranked ;;
+		*/hybrid-unranked.xml) marks=16 mode=unranked ;;
+		esac
+		name="$(basename "$1")${2:+ $2 $3}"
+		if "$maps" --topology "$@" --format svg >"$tmp/svg" 2>"$tmp/err" &&
+		   "$maps" --topology "$@" --format json >"$tmp/json" 2>>"$tmp/err" &&
+		   svg_check "$tmp/svg" "$tmp/json" "$marks" "$mode" 2>>"$tmp/err"; then
+			echo "ok $n - SVG of $name is valid XML and draws every PU"
+		else
+			failed=$((failed + 1)); echo "not ok $n - SVG of $name"
+			sed 's/^/#   /' "$tmp/err" | tail -5
+		fi
+	done
+	# The checker can fail: a truncated SVG is refused.
+	n=$((n + 1))
+	head -c 300 "$tmp/svg" >"$tmp/bad.svg"
+	if svg_check "$tmp/bad.svg" "$tmp/json" 0 none 2>/dev/null; then
+		failed=$((failed + 1)); echo "not ok $n - a truncated SVG passes the check"
+	else
+		echo "ok $n - a truncated SVG is refused by the check"
+	fi
 else
-	echo "ok $n # SKIP no xmllint or python3 to check the SVG"
+	n=$((n + 1))
+	echo "ok $n # SKIP no python3 to check the SVG"
 fi
 
 # --help documents every policy option.
 n=$((n + 1))
 missing=
 for o in --topology --synthetic --cache --format --linux-cores --linux-cores-per-package \
-	 --linux-cpus --smt --mem-fraction --mem-size --mem-keep --memory-only-nodes --ikc --job-cpus; do
+	 --linux-cpus --smt --lwk-cpu-kind --mem-fraction --mem-size --mem-keep --memory-only-nodes --ikc --job-cpus; do
 	"$maps" --help | grep -q -- "$o" || missing="$missing $o"
 	grep -q -- "$(printf '%s' "$o" | sed 's/-/\\\\-/g')" "$src/hwloc-maps/mck-maps.1" || missing="$missing man:$o"
 done

@@ -255,6 +255,206 @@ static void test_errors(void)
 	mck_plan_policy_init(&pol);
 	pol.linux_cores = 5000;
 	expect_error(NULL, "numa:2 core:4 pu:1", &pol, "--linux-cores", "absurd core count");
+
+	/* The job's share: only a whole node, only this node's CPUs, a valid list. */
+	mck_plan_policy_init(&pol);
+	pol.job_cpulist = "0-2,4-7";
+	expect_error(NULL, "numa:2 core:4 pu:1", &pol, "may not use 1 of the node's CPUs (3)",
+		     "one CPU of the node missing from the job's share");
+	pol.job_cpulist = "0-8";
+	expect_error(NULL, "numa:2 core:4 pu:1", &pol, "--job-cpus: CPU 8 is not an online CPU",
+		     "a job CPU the node does not have");
+	pol.job_cpulist = "0-3,x";
+	expect_error(NULL, "numa:2 core:4 pu:1", &pol, "--job-cpus: ", "unparsable job CPU list");
+	pol.job_cpulist = "2-10,12-15";	/* restricted: 0,1,10 are outside the allowed cpuset */
+	expect_error(fixture("restricted.xml"), NULL, &pol, "(11)",
+		     "allowed CPU 11 missing from the job's share");
+	pol.job_cpulist = "1";
+	expect_error(fixture("offline.xml"), NULL, &pol, "CPU 1 is not an online CPU",
+		     "an offline CPU in the job's share");
+
+	/* Every remaining refusal of the planner. */
+	mck_plan_policy_init(&pol);
+	pol.keep = MCK_KEEP_CPULIST;
+	pol.linux_cpulist = "";
+	expect_error(NULL, "numa:2 core:4 pu:1", &pol, "--linux-cpus: give the CPUs", "empty --linux-cpus");
+	mck_plan_policy_init(&pol);
+	pol.linux_cores = 4;
+	expect_error(NULL, "numa:2 core:4 pu:1", &pol, "--linux-cores 4 keeps every allowed core",
+		     "every core kept");
+	pol.keep = MCK_KEEP_PER_PACKAGE;
+	pol.linux_cores = 1;
+	expect_error(NULL, "pack:2 core:1 pu:2", &pol, "--linux-cores-per-package 1 keeps the only",
+		     "one core per package");
+	mck_plan_policy_init(&pol);
+	pol.keep = (enum mck_keep_mode)7;
+	expect_error(NULL, "numa:2 core:4 pu:1", &pol, "unknown Linux core policy", "bad keep mode");
+	mck_plan_policy_init(&pol);
+	pol.ikc = (enum mck_ikc_mode)7;
+	expect_error(NULL, "numa:2 core:4 pu:1", &pol, "unknown IKC policy", "bad IKC mode");
+	mck_plan_policy_init(&pol);
+	pol.mem = (enum mck_mem_mode)7;
+	expect_error(NULL, "numa:2 core:4 pu:1", &pol, "unknown memory policy", "bad memory mode");
+	mck_plan_policy_init(&pol);
+	pol.lwk_cpu_kind = (enum mck_cpu_kind_mode)7;
+	expect_error(NULL, "numa:2 core:4 pu:1", &pol, "unknown --lwk-cpu-kind", "bad CPU kind mode");
+	mck_plan_policy_init(&pol);
+	pol.mem = MCK_MEM_ALL_BUT;
+	pol.mem_keep = 4ULL << 30;
+	expect_error(NULL, "numa:2(memory=4GiB) core:4 pu:1", &pol, "--mem-keep 4G leaves nothing",
+		     "mem-keep of the whole node");
+	pol.mem_keep = 4ULL << 20;
+	expect_error(NULL, "numa:2(memory=4GiB) core:4 pu:1", &pol, "raise --mem-keep",
+		     "mem-keep above the 98% cap");
+	mck_plan_policy_init(&pol);
+	pol.mem = MCK_MEM_SIZE;
+	pol.mem_size = 8ULL << 30;
+	expect_error(NULL, "numa:2(memory=4GiB) core:4 pu:1", &pol, "--mem-size 8G is more than NUMA node 0",
+		     "mem-size above the node");
+	mck_plan_policy_init(&pol);
+	expect_error(NULL, "pack:4 numa:2 core:66 pu:2", &pol, "exceed IHK's limit of 1024",
+		     "more than 1024 LWK CPUs");
+}
+
+/*
+ * Every rule of mck_plan_check, each broken once in an otherwise valid
+ * plan (restricted.xml: CPUs 0, 1 and 10 are outside the allowed cpuset).
+ */
+static void test_check_every_rule(void)
+{
+	static const struct {
+		const char *what, *needle;
+	} rules[] = {
+		{ "no LWK CPU", "IHK needs 1 to 1024" },
+		{ "a disallowed LWK CPU", "LWK CPU 10 is outside the node's allowed cpuset" },
+		{ "an LWK CPU twice", "is listed twice" },
+		{ "an IKC entry for another CPU", "IKC entry 0 is for CPU" },
+		{ "an offline IKC target", "IKC target 99 of LWK CPU" },
+		{ "a disallowed IKC target", "IKC target 1 of LWK CPU" },
+		{ "no memory chunk", "memory chunks, IHK needs 1 to" },
+		{ "memory on a missing NUMA node", "NUMA node 5, which is not an allowed node" },
+		{ "two chunks on one node", "has two memory chunks" },
+		{ "no Linux CPU left", "leaves no allowed CPU to Linux" },
+	};
+	hwloc_topology_t t = load(fixture("restricted.xml"), NULL);
+	struct mck_plan_policy pol;
+	struct mck_error err = { 0 };
+	struct mck_plan plan;
+
+	mck_plan_policy_init(&pol);
+	if (!t || mck_plan_compute(t, &pol, &plan, &err)) {
+		ok(0, "restricted fixture plans: %s", err.msg);
+		if (t)
+			hwloc_topology_destroy(t);
+		return;
+	}
+	is_int(mck_plan_check(t, &plan, &err), 0, "the restricted plan passes (%s)", err.msg);
+	for (size_t r = 0; r < sizeof(rules) / sizeof(rules[0]); r++) {
+		struct mck_plan bad = plan;
+		struct mck_mem_chunk mem[2];
+		struct mck_ikc_pair ikc[16];
+		int lwk[16];
+
+		memcpy(lwk, plan.lwk_cpus, plan.n_lwk * sizeof(int));
+		memcpy(ikc, plan.ikc, plan.n_lwk * sizeof(*ikc));
+		memcpy(mem, plan.mem, plan.n_mem * sizeof(*mem));
+		bad.lwk_cpus = lwk;
+		bad.ikc = ikc;
+		bad.mem = mem;
+		switch (r) {
+		case 0: bad.n_lwk = 0; break;
+		case 1: lwk[0] = ikc[0].lwk_cpu = 10; break;
+		case 2: lwk[1] = ikc[1].lwk_cpu = lwk[0]; break;
+		case 3: ikc[0].lwk_cpu = lwk[1]; break;
+		case 4: ikc[0].linux_cpu = 99; break;
+		case 5: ikc[0].linux_cpu = 1; break;
+		case 6: bad.n_mem = 0; break;
+		case 7: mem[0].numa = 5; break;
+		case 8: mem[1] = mem[0]; bad.n_mem = 2; break;
+		case 9:	/* every allowed CPU to McKernel: 2-9, 11-15 */
+			bad.n_lwk = 0;
+			for (int c = 2; c < 16; c++)
+				if (c != 10) {
+					lwk[bad.n_lwk] = ikc[bad.n_lwk].lwk_cpu = c;
+					ikc[bad.n_lwk++].linux_cpu = 0;
+				}
+			break;
+		}
+		ok(mck_plan_check(t, &bad, &err) < 0 && strstr(err.msg, rules[r].needle),
+		   "check catches %s: %s", rules[r].what, err.msg);
+	}
+	mck_plan_free(&plan);
+	hwloc_topology_destroy(t);
+}
+
+/* --lwk-cpu-kind on the hybrid fixture (P: CPUs 0-15, E: 16,18,...,30). */
+static void test_cpu_kinds(void)
+{
+	hwloc_topology_t t = load(fixture("hybrid.xml"), NULL);
+	struct mck_plan_policy pol;
+	struct mck_error err = { 0 };
+	struct mck_plan plan;
+	char *s;
+
+	if (!t) {
+		ok(0, "hybrid fixture loads");
+		return;
+	}
+	mck_plan_policy_init(&pol);
+	pol.lwk_cpu_kind = MCK_CPU_KIND_PERFORMANCE;
+	if (mck_plan_compute(t, &pol, &plan, &err) == 0) {
+		s = plan_text(&plan, MCK_PLAN_MCREBOOT);
+		is_str(s, "-c 0-15 -m 16G@0 -r 0-15:16\n",
+		       "performance: every P core to McKernel, the E cores count as the kept Linux core");
+		free(s);
+		mck_plan_free(&plan);
+	} else {
+		ok(0, "performance plan: %s", err.msg);
+	}
+	pol.linux_cores = 9;	/* 8 E cores and one P core */
+	if (mck_plan_compute(t, &pol, &plan, &err) == 0) {
+		s = plan_text(&plan, MCK_PLAN_MCREBOOT);
+		is_str(s, "-c 2-15 -m 16G@0 -r 2-15:0\n", "linux_cores 9: the E cores and P core 0 stay");
+		free(s);
+		mck_plan_free(&plan);
+	} else {
+		ok(0, "performance plan, 9 Linux cores: %s", err.msg);
+	}
+	mck_plan_policy_init(&pol);
+	pol.lwk_cpu_kind = MCK_CPU_KIND_PERFORMANCE;
+	pol.keep = MCK_KEEP_CPULIST;
+	pol.linux_cpulist = "0-1";
+	pol.ikc = MCK_IKC_SPREAD;
+	if (mck_plan_compute(t, &pol, &plan, &err) == 0) {
+		int e_served = 0;
+
+		for (int i = 0; i < plan.n_lwk; i++) {
+			ok(plan.lwk_cpus[i] < 16, "LWK CPU %d is a P core", plan.lwk_cpus[i]);
+			e_served += plan.ikc[i].linux_cpu >= 16;
+		}
+		ok(e_served > 0, "spread: the E cores serve system calls too (%d)", e_served);
+		mck_plan_free(&plan);
+	} else {
+		ok(0, "performance plan with --linux-cpus 0-1: %s", err.msg);
+	}
+	pol.linux_cpulist = "0-15";
+	hwloc_topology_destroy(t);
+	expect_error(fixture("hybrid.xml"), NULL, &pol, "--lwk-cpu-kind performance gives McKernel only",
+		     "P cores all kept for Linux");
+	mck_plan_policy_init(&pol);
+	pol.lwk_cpu_kind = MCK_CPU_KIND_PERFORMANCE;
+	expect_error(fixture("hybrid-unranked.xml"), NULL, &pol, "does not rank them",
+		     "unranked CPU kinds");
+	pol.lwk_cpu_kind = MCK_CPU_KIND_ALL;
+	t = load(fixture("hybrid-unranked.xml"), NULL);
+	if (t && mck_plan_compute(t, &pol, &plan, &err) == 0) {
+		is_int(plan.n_lwk, 22, "unranked kinds: all still plans over every kind");
+		mck_plan_free(&plan);
+	} else {
+		ok(0, "unranked kinds with all: %s", err.msg);
+	}
+	if (t)
+		hwloc_topology_destroy(t);
 }
 
 static void test_check_catches(void)
@@ -399,6 +599,8 @@ int main(void)
 	test_policies();
 	test_errors();
 	test_check_catches();
+	test_check_every_rule();
+	test_cpu_kinds();
 	test_cache();
 	return done_testing();
 }

@@ -99,6 +99,49 @@ static void same_plan(const struct result *a, const struct result *b, const char
 	   !strcmp(a->ikc, b->ikc), "%s", what);
 }
 
+/* lwk_cpu_kind from mckernel.conf reaches the plan of a hybrid part. */
+static void test_cpu_kind(const char *top)
+{
+	static const char text[] = "lwk_cpu_kind = performance\n[partition any]\nlwk_cpu_kind = all\n";
+	const char *parts[] = { NULL, "any" };
+	const char *want[] = { "0-15", "2-16,18,20,22,24,26,28,30" };
+	hwloc_topology_t hybrid;
+	struct mck_error err = { 0 };
+	char xml[4200];
+
+	snprintf(xml, sizeof(xml), "%s/hwloc-maps/tests/fixtures/hybrid.xml", top ? top : ".");
+	if (mck_topo_load(xml, NULL, &hybrid, &err)) {
+		ok(0, "hybrid fixture loads: %s", err.msg);
+		return;
+	}
+	for (int i = 0; i < 2; i++) {
+		struct mck_config cfg;
+		struct mck_plan_policy pol;
+		struct mck_plan plan;
+		char *cpus = NULL;
+		int rc;
+
+		rc = mck_config_load_buffer(text, strlen(text), "kind.conf", parts[i], &cfg, &err);
+		if (!rc)
+			rc = mck_config_plan_policy(&cfg, NULL, &pol, &err);
+		ok(rc == 0, "lwk_cpu_kind config loads (%s)", err.msg);
+		if (rc)
+			continue;
+		is_int(pol.lwk_cpu_kind, i ? MCK_CPU_KIND_ALL : MCK_CPU_KIND_PERFORMANCE,
+		       "lwk_cpu_kind = %s sets the policy", i ? "all" : "performance");
+		rc = mck_plan_compute(hybrid, &pol, &plan, &err);
+		if (!rc) {
+			cpus = mck_cpulist_format(plan.lwk_cpus, plan.n_lwk);
+			mck_plan_free(&plan);
+		}
+		is_str(cpus ? cpus : err.msg, want[i], "lwk_cpu_kind = %s: McKernel CPUs of the hybrid part",
+		       i ? "all" : "performance");
+		free(cpus);
+		mck_config_free(&cfg);
+	}
+	hwloc_topology_destroy(hybrid);
+}
+
 int main(void)
 {
 	const char *top = getenv("top_srcdir");
@@ -181,6 +224,7 @@ int main(void)
 	ok(r.rc == -EPERM, "linux_cores refused where the partition keeps a CPU list");
 	result_free(&r);
 
+	test_cpu_kind(top);
 	result_free(&def);
 	hwloc_topology_destroy(topo);
 	return done_testing();

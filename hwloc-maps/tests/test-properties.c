@@ -13,7 +13,7 @@
 
 static const char *const xml_fixtures[] = {
 	"testnode.xml", "a64fx.xml", "knl-flat.xml", "xeon-2s-smt2.xml", "offline.xml",
-	"restricted.xml", "cxl.xml", "hybrid.xml", "big1024.xml",
+	"restricted.xml", "cxl.xml", "hybrid.xml", "big1024.xml", "hybrid-unranked.xml",
 };
 static const char *const synthetic_fixtures[] = {
 	"pack:2 numa:2 core:8 pu:2", "numa:2 core:4 pu:1", "core:2 pu:1",
@@ -42,6 +42,42 @@ static int is_cpuless(hwloc_topology_t t, hwloc_obj_t numa)
 
 	while ((pu = hwloc_get_next_obj_by_type(t, HWLOC_OBJ_PU, pu)))
 		if (home_numa(t, pu->os_index) == numa)
+			return 0;
+	return 1;
+}
+
+/*
+ * With --lwk-cpu-kind performance on a part with ranked CPU kinds, every
+ * LWK CPU is of the last (most performant) kind; read with hwloc directly.
+ */
+static const char *kind_violation(hwloc_topology_t t, const struct mck_plan_policy *pol,
+				  const struct mck_plan *p)
+{
+	int nr = hwloc_cpukinds_get_nr(t, 0), eff = -1;
+	hwloc_bitmap_t perf;
+	const char *why = NULL;
+
+	if (pol->lwk_cpu_kind != MCK_CPU_KIND_PERFORMANCE || nr < 2)
+		return NULL;
+	perf = hwloc_bitmap_alloc();
+	if (hwloc_cpukinds_get_info(t, nr - 1, perf, &eff, NULL, NULL, 0) < 0 || eff < 0)
+		why = "performance-only plan on a part whose kinds hwloc does not rank";
+	for (int i = 0; !why && i < p->n_lwk; i++)
+		if (!hwloc_bitmap_isset(perf, p->lwk_cpus[i]))
+			why = "LWK CPU of a non-performance kind with --lwk-cpu-kind performance";
+	hwloc_bitmap_free(perf);
+	return why;
+}
+
+static int same_plan(const struct mck_plan *a, const struct mck_plan *b)
+{
+	if (a->n_lwk != b->n_lwk || a->n_linux != b->n_linux || a->n_mem != b->n_mem)
+		return 0;
+	for (int i = 0; i < a->n_lwk; i++)
+		if (a->lwk_cpus[i] != b->lwk_cpus[i] || a->ikc[i].linux_cpu != b->ikc[i].linux_cpu)
+			return 0;
+	for (int i = 0; i < a->n_mem; i++)
+		if (a->mem[i].numa != b->mem[i].numa || a->mem[i].size != b->mem[i].size)
 			return 0;
 	return 1;
 }
@@ -134,13 +170,22 @@ static const char *violation(hwloc_topology_t t, const struct mck_plan_policy *p
 static void run_fixture(const char *name, hwloc_topology_t t)
 {
 	static const char *const cpulists[] = { "0", "0-1" };
-	int n_ok = 0, n_refused = 0, bad = 0, default_ok = 0;
+	int n_ok = 0, n_refused = 0, bad = 0, default_ok = 0, perf_ok = 0;
+	int nr = hwloc_cpukinds_get_nr(t, 0), ranked = nr >= 2;
+
+	for (int k = 0; k < nr; k++) {
+		int eff = -1;
+
+		if (hwloc_cpukinds_get_info(t, k, NULL, &eff, NULL, NULL, 0) < 0 || eff < 0)
+			ranked = 0;
+	}
 
 	for (int keep = 0; keep < 6; keep++)
 	for (int smt = 0; smt < 2; smt++)
 	for (int mem = 0; mem < 5; mem++)
 	for (int memonly = 0; memonly < 2; memonly++)
-	for (int ikc = 0; ikc < 2; ikc++) {
+	for (int ikc = 0; ikc < 2; ikc++)
+	for (int kind = 0; kind < 2; kind++) {
 		struct mck_plan_policy pol;
 		struct mck_error err = { 0 };
 		struct mck_plan plan;
@@ -158,8 +203,14 @@ static void run_fixture(const char *name, hwloc_topology_t t)
 		pol.mem_keep = 1ULL << 30;
 		pol.mem_memonly = memonly;
 		pol.ikc = ikc ? MCK_IKC_SPREAD : MCK_IKC_PER_NUMA;
+		pol.lwk_cpu_kind = kind ? MCK_CPU_KIND_PERFORMANCE : MCK_CPU_KIND_ALL;
 
 		rc = mck_plan_compute(t, &pol, &plan, &err);
+		if (rc && kind && nr >= 2 && !ranked && !strstr(err.msg, "--lwk-cpu-kind")) {
+			bad++;
+			printf("# %s: unranked kinds refused without naming --lwk-cpu-kind: %s\n",
+			       name, err.msg);
+		}
 		if (rc) {
 			n_refused++;
 			if (!err.msg[0] || (!strstr(err.msg, "--") && !strstr(err.msg, "topology"))) {
@@ -171,12 +222,26 @@ static void run_fixture(const char *name, hwloc_topology_t t)
 		}
 		n_ok++;
 		if (keep == 0 && !smt && mem == 0 && !memonly && !ikc)
-			default_ok = 1;
+			*(kind ? &perf_ok : &default_ok) = 1;
 		why = violation(t, &pol, &plan);
+		if (!why)
+			why = kind_violation(t, &pol, &plan);
+		if (!why && kind && nr < 2) {
+			struct mck_plan all;
+
+			pol.lwk_cpu_kind = MCK_CPU_KIND_ALL;
+			if (mck_plan_compute(t, &pol, &all, &err))
+				why = "a single-kind node plans with performance but not with all";
+			else {
+				if (!same_plan(&plan, &all))
+					why = "performance and all differ on a node with one CPU kind";
+				mck_plan_free(&all);
+			}
+		}
 		if (why) {
 			bad++;
-			printf("# %s keep %d smt %d mem %d memonly %d ikc %d: %s\n",
-			       name, keep, smt, mem, memonly, ikc, why);
+			printf("# %s keep %d smt %d mem %d memonly %d ikc %d kind %d: %s\n",
+			       name, keep, smt, mem, memonly, ikc, kind, why);
 		}
 		if (mck_plan_check(t, &plan, &err)) {
 			bad++;
@@ -186,6 +251,10 @@ static void run_fixture(const char *name, hwloc_topology_t t)
 	}
 	ok(!bad, "%s: %d plans obey IHK's rules, %d refusals name a setting", name, n_ok, n_refused);
 	ok(default_ok, "%s: the default policy gives a plan", name);
+	if (nr < 2 || ranked)
+		ok(perf_ok, "%s: --lwk-cpu-kind performance with the defaults gives a plan", name);
+	else
+		ok(!perf_ok, "%s: --lwk-cpu-kind performance is refused (kinds not ranked)", name);
 }
 
 int main(void)
