@@ -26,3 +26,12 @@ TESTS += lwk/tests/test-lwk lwk/tests/test-mckctl.sh lwk/tests/test-prolog.sh \
 	lwk/tests/test-containment.sh lwk/tests/test-healthcheck.sh
 EXTRA_DIST += lwk/tests/test-mckctl.sh lwk/tests/test-prolog.sh lwk/tests/lib.sh \
 	lwk/tests/test-containment.sh lwk/tests/test-healthcheck.sh
+
+# mckctl prereq / check-slurm: node prerequisites and Slurm settings
+lwk_liblwk_la_SOURCES += lwk/mck-prereq.c lwk/mck-prereq.h lwk/mck-slurmcheck.c
+check_PROGRAMS += lwk/tests/test-prereq
+lwk_tests_test_prereq_SOURCES = lwk/tests/test-prereq.c common/mck-test.h
+lwk_tests_test_prereq_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS)
+lwk_tests_test_prereq_LDADD = lwk/liblwk.la
+TESTS += lwk/tests/test-prereq lwk/tests/test-prereq.sh lwk/tests/test-check-slurm.sh
+EXTRA_DIST += lwk/tests/test-prereq.sh lwk/tests/test-check-slurm.sh

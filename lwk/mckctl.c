@@ -20,6 +20,7 @@
 #include "mck-lwk.h"
 #include "mck-options.h"
 #include "mck-plan.h"
+#include "mck-prereq.h"
 #include "mck-util.h"
 
 static const char usage_text[] =
@@ -40,6 +41,11 @@ static const char usage_text[] =
 	"                                      the plan this node boots with (for TEXT)\n"
 	"  clean                               tear down everything on the node\n"
 	"  config --check [FILE]               validate a configuration file\n"
+	"  prereq [--verbose]                  list missing node prerequisites (objdump,\n"
+	"                                      IHK modules, libihk, devices, image,\n"
+	"                                      mcexec), one fixing line each; exit 1 if any\n"
+	"  check-slurm [--slurm-conf FILE]     warn about slurm.conf settings that break\n"
+	"                                      McKernel nodes; exit 1 on an error\n"
 	"\n"
 	"Options:\n"
 	"  --config FILE      mckernel.conf to use (default: $SLURM_MCKERNEL_CONF,\n"
@@ -307,6 +313,8 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 
+	if (!strcmp(cmd, "prereq") || !strcmp(cmd, "check-slurm"))
+		return mck_prereq_command(argc, argv, config, partition);
 	if (!strcmp(cmd, "config")) {
 		if (parse_sub(cmd, argc, argv, "c", &so))
 			return 1;

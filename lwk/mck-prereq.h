@@ -1,0 +1,61 @@
+/*
+ * mck-prereq.h: what a McKernel node needs besides slurm-mckernel itself.
+ *
+ *   mckctl prereq       the node's prerequisites: objdump on PATH, the IHK
+ *                       kernel modules, libihk, the IHK device, the kernel
+ *                       image and mcexec of mckernel.conf
+ *   mckctl check-slurm  the slurm.conf (and its plugstack.conf, cgroup.conf)
+ *                       settings that break McKernel nodes
+ *
+ * Both print one line per problem, each saying what to change, and exit 1
+ * when something must be fixed. See mckctl(8) and doc/slurm-settings.md.
+ */
+#ifndef MCK_PREREQ_H
+#define MCK_PREREQ_H
+
+#include <stdio.h>
+
+#include "mck-config.h"
+#include "mck-error.h"
+
+/* Where the running kernel lists its loaded modules. */
+#define MCK_PREREQ_PROC_MODULES "/proc/modules"
+
+/*
+ * The IHK modules missing from modules_file (the /proc/modules format: the
+ * module name is the first word of a line), one line each to out, saying
+ * how to load them. Returns the number missing, negative errno when the
+ * file cannot be read (err says which).
+ */
+int mck_prereq_modules(const char *modules_file, FILE *out, struct mck_error *err);
+
+/*
+ * Every prerequisite of the node configured by cfg: objdump on path_env
+ * (a PATH value), the IHK modules (modules_file; not checked when the
+ * configured libihk is the IHK double, which exports ihk_double_state_dir
+ * and stands in for the modules), libihk loadable with every call, IHK
+ * device 0 reachable through it, device_dir and its mcd0, image, mcexec.
+ * One line per missing item to out ("WHAT: PROBLEM: FIX"); verbose also
+ * prints "ok: WHAT" for each item present. Returns the number missing.
+ */
+int mck_prereq_check(const struct mck_config *cfg, const char *modules_file,
+		     const char *path_env, int verbose, FILE *out);
+
+/*
+ * Check the Slurm settings of slurm_conf (and the plugstack.conf and
+ * cgroup.conf it implies) against cfg. Each finding is one line to out,
+ * "FILE[:LINE]: error|warning|note: what: what to set". Returns 1 when
+ * there is at least one error, 0 when none (warnings and notes allowed),
+ * negative errno when slurm_conf cannot be read.
+ */
+int mck_check_slurm(const struct mck_config *cfg, const char *slurm_conf, FILE *out,
+		    struct mck_error *err);
+
+/*
+ * The mckctl subcommands "prereq" and "check-slurm": argv[0] is the
+ * command word; config and partition are mckctl's --config and
+ * --partition (may be NULL). Returns the exit status.
+ */
+int mck_prereq_command(int argc, char **argv, const char *config, const char *partition);
+
+#endif

@@ -1,0 +1,110 @@
+#!/bin/sh
+# test-check-slurm: `mckctl check-slurm` against sample slurm.conf files:
+# a good one passes silently; each setting that breaks McKernel nodes is
+# one line naming it and what to set; errors exit 1, warnings alone 0.
+. "$top_srcdir/lwk/tests/lib.sh"
+
+E=$T/etc
+mkdir -p "$E"
+cp "$CONF" "$E/mckernel.conf"	# boot_timeout 5 + shutdown_timeout 1 = 6 s
+good() {
+	cat > "$E/slurm.conf" <<EOC
+# a good McKernel cluster
+ClusterName=x
+prolog=/opt/sbin/mck-prologue   # keys are case-insensitive
+Epilog=/opt/sbin/mck-epilogue
+PrologFlags=Contain,X11
+PrologEpilogTimeout=60
+BatchStartTimeout=30
+SlurmdParameters=config_overrides
+TaskPlugin=task/affinity,task/cgroup
+NodeName=n[1-2] CPUs=8 Prolog=/not/a/global/key
+PartitionName=mck Nodes=ALL OverSubscribe=EXCLUSIVE
+EOC
+	printf 'ConstrainCores=no\nConstrainRAMSpace=yes\n' > "$E/cgroup.conf"
+	printf '# plugins\noptional /opt/lib/other.so\nrequired /opt/lib/slurm-mckernel/spank_mckernel.so config=/etc/slurm/mckernel.conf\n\n' > "$E/plugstack.conf"
+}
+cs() { "$MCKCTL" --config "$E/mckernel.conf" check-slurm "$@" > "$T/out" 2> "$T/err"; }
+lines() { wc -l < "$T/out" | tr -d ' '; }
+# edit SED-SCRIPT: apply to slurm.conf
+edit() { sed -i "$1" "$E/slurm.conf"; }
+
+"$MCKCTL" --help | grep -q "^  check-slurm "; ok $? "--help lists check-slurm"
+
+good
+cs; ok $? "good slurm.conf (beside mckernel.conf): exit 0 ($(cat "$T/out" "$T/err"))"
+test ! -s "$T/out"; ok $? "good slurm.conf: nothing printed"
+cp "$E/slurm.conf" "$T/other.conf"
+cp "$E/plugstack.conf" "$E/cgroup.conf" "$T/"
+edit 's/^PrologFlags=.*/PrologFlags=Serial/'
+cs --slurm-conf "$T/other.conf"; ok $? "--slurm-conf picks the file to check"
+SLURM_CONF=$T/other.conf cs; ok $? "\$SLURM_CONF picks the file when --slurm-conf is not given"
+
+# each error alone
+good; edit '/^PrologFlags=/d'
+cs; test $? -eq 1 && test "$(lines)" = 1 && grep -q "^$E/slurm.conf: error: PrologFlags not set: set PrologFlags=Alloc" "$T/out"
+ok $? "PrologFlags missing: error ($(cat "$T/out"))"
+good; edit 's/^PrologFlags=.*/PrologFlags=Serial,X11/'
+cs; test $? -eq 1 && test "$(lines)" = 1 && grep -q "^$E/slurm.conf:5: error: PrologFlags=Serial,X11 lacks Alloc" "$T/out"
+ok $? "PrologFlags without Alloc/Contain: error with the line number ($(cat "$T/out"))"
+good; edit 's|^prolog=.*|Prolog=/etc/slurm/prolog.sh|'
+cs; test $? -eq 1 && test "$(lines)" = 1 && grep -q "^$E/slurm.conf:3: error: Prolog=/etc/slurm/prolog.sh does not run mck-prologue: set Prolog=.*/mck-prologue" "$T/out"
+ok $? "Prolog not mck-prologue: error ($(cat "$T/out"))"
+good; edit '/^Epilog=/d'
+cs; test $? -eq 1 && test "$(lines)" = 1 && grep -q "error: Epilog not set, does not run mck-epilogue" "$T/out"
+ok $? "Epilog missing: error ($(cat "$T/out"))"
+good; edit 's/^PrologEpilogTimeout=.*/PrologEpilogTimeout=6/'
+cs; test $? -eq 1 && test "$(lines)" = 1 && grep -q "error: PrologEpilogTimeout=6 is not longer than boot_timeout + shutdown_timeout = 6 s .*set PrologEpilogTimeout=36" "$T/out"
+ok $? "PrologEpilogTimeout too short: error ($(cat "$T/out"))"
+good; edit 's/^PrologEpilogTimeout=.*/PrologEpilogTimeout=7/'
+cs; ok $? "PrologEpilogTimeout just long enough: no error"
+good; edit '/^PrologEpilogTimeout=/d'
+cs; ok $? "PrologEpilogTimeout unset: only a warning, exit 0"
+test "$(lines)" = 1 && grep -q "warning: PrologEpilogTimeout not set (unlimited): .*set PrologEpilogTimeout=36" "$T/out"
+ok $? "PrologEpilogTimeout unset: one warning ($(cat "$T/out"))"
+good; edit 's/^SlurmdParameters=.*/SlurmdParameters=shutdown_on_reboot/'
+cs; test $? -eq 1 && test "$(lines)" = 1 && grep -q "error: SlurmdParameters lacks config_overrides" "$T/out"
+ok $? "SlurmdParameters without config_overrides: error ($(cat "$T/out"))"
+good; printf 'ConstrainCores=yes\n' > "$E/cgroup.conf"
+cs; test $? -eq 1 && test "$(lines)" = 1 && grep -q "^$E/cgroup.conf:1: error: ConstrainCores=yes with TaskPlugin=task/affinity,task/cgroup" "$T/out"
+ok $? "task/cgroup with ConstrainCores=yes: error in cgroup.conf ($(cat "$T/out"))"
+good; printf 'ConstrainCores=yes\n' > "$E/cgroup.conf"; edit 's|^TaskPlugin=.*|TaskPlugin=task/affinity|'
+cs; ok $? "ConstrainCores=yes without task/cgroup: no error"
+good; edit 's|^TaskPlugin=.*|TaskPlugin=task/cgroup|'
+cs; ok $? "TaskPlugin without task/affinity: warning only, exit 0"
+grep -q "warning: TaskPlugin=task/cgroup: add task/affinity" "$T/out"; ok $? "TaskPlugin without task/affinity: warned"
+good; edit '/^BatchStartTimeout=/d'
+"$MCKCTL" --config "$E/mckernel.conf" check-slurm > "$T/out"; ok $? "BatchStartTimeout default 10 >= boot_timeout 5: fine"
+
+# plugstack.conf
+good; printf 'optional /opt/lib/slurm-mckernel/spank_mckernel.so\n' > "$E/plugstack.conf"
+cs; test $? -eq 1 && grep -q "^$E/plugstack.conf:1: error: spank_mckernel.so is not 'required'" "$T/out"
+ok $? "plugin optional: error ($(cat "$T/out"))"
+good; printf 'required /x/spank_mckernel.so\noptional /x/other.so\n' > "$E/plugstack.conf"
+cs; test $? -eq 1 && grep -q "^$E/plugstack.conf:1: error: spank_mckernel.so is not the last plugin (line 2 follows)" "$T/out"
+ok $? "plugin not last: error ($(cat "$T/out"))"
+good; printf 'required /x/other.so\n' > "$E/plugstack.conf"
+cs; test $? -eq 1 && grep -q "^$E/plugstack.conf: error: no spank_mckernel.so line" "$T/out"
+ok $? "no plugin line: error"
+good; printf 'required /x/spank_mckernel.so\n' > "$T/ps.conf"; echo "PlugStackConfig=$T/ps.conf" >> "$E/slurm.conf"; rm "$E/plugstack.conf"
+cs; ok $? "PlugStackConfig names the plugstack.conf to read ($(cat "$T/out"))"
+good; rm "$E/plugstack.conf"
+cs; test $? -eq 1 && grep -q "^$E/plugstack.conf: error: cannot read" "$T/out"; ok $? "no plugstack.conf: error"
+
+# Include lines: a note, not followed
+good; echo "Include /etc/slurm/nodes.conf" >> "$E/slurm.conf"
+cs; ok $? "Include: exit 0"
+grep -q "^$E/slurm.conf:12: note: Include /etc/slurm/nodes.conf not read" "$T/out"; ok $? "Include: a note ($(cat "$T/out"))"
+
+# several problems: one line each
+good; edit '/^PrologFlags=/d; /^SlurmdParameters=/d; /^PrologEpilogTimeout=/d'
+cs; test $? -eq 1 && test "$(lines)" = 3 && test "$(grep -c ': error: ' "$T/out")" = 2
+ok $? "three problems: two errors and a warning, three lines"
+
+# the file itself
+cs --slurm-conf "$T/none.conf"; test $? -eq 1 && grep -q "^mckctl: check-slurm: cannot read slurm.conf $T/none.conf: No such file or directory" "$T/err"
+ok $? "a missing slurm.conf: one-line error ($(cat "$T/err"))"
+"$MCKCTL" --config "$E/mckernel.conf" check-slurm --verbose 2> "$T/err"; test $? -eq 1 && grep -q "unexpected option" "$T/err"
+ok $? "check-slurm rejects an option of prereq"
+
+finish
