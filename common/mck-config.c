@@ -881,6 +881,19 @@ int mck_config_load(const char *path, const char *partition,
 		rc = mck_fail(err, -EIO, "%s: read error", path);
 		goto fail;
 	}
+	/*
+	 * Fail closed on an empty file: it is what a reader sees while the
+	 * file is being rewritten in place, and booting with built-in
+	 * defaults then would ignore the operator's settings. (No file at
+	 * the default location still means built-in defaults.)
+	 */
+	if (len == 0) {
+		rc = mck_fail(err, -EINVAL,
+			      "%s is empty: it may be being rewritten (replace it atomically, "
+			      "e.g. write a copy and rename it) or remove it to use built-in defaults",
+			      path);
+		goto fail;
+	}
 	rc = mck_config_load_buffer(text ? text : "", len, path, partition, cfg, err);
 fail:
 	fclose(f);

@@ -334,7 +334,11 @@ int main(void)
 
 	close(fd);
 
-	ok(mck_config_load(write_conf(""), NULL, &cfg, &err) == 0, "empty file gives defaults");
+	ok(mck_config_load(write_conf(""), NULL, &cfg, &err) == -EINVAL,
+	   "an empty file is refused (it may be half-written)");
+	ok(strstr(err.msg, "is empty") != NULL, "the message says the file is empty: %s", err.msg);
+	ok(mck_config_load(write_conf("# only a comment\n"), NULL, &cfg, &err) == 0,
+	   "a file with only comments gives defaults");
 	ok(cfg.mem_fraction > 0 && cfg.boot_timeout > 0, "defaults are set");
 	ok(strstr(cfg.kargs, "hidos") != NULL, "default kargs contain hidos");
 	mck_config_free(&cfg);
