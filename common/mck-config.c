@@ -11,6 +11,7 @@
 #include "mck-config.h"
 #include "mck-lists.h"
 #include "mck-options.h"
+#include "mck-util.h"
 
 enum key_type {
 	K_PATH,		/* absolute path */
@@ -220,18 +221,6 @@ const char *mck_config_default_path(int *explicit_env)
 	return MCK_CONFDIR "/mckernel.conf";
 }
 
-static char *trim(char *s)
-{
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
-
 /* ------------------------------------------------------------ the file */
 
 /* One "key = value" line, and which section it is in. */
@@ -281,12 +270,12 @@ static int parse_section(struct parsed *p, char *s, int line, struct mck_error *
 				"%s:%d: expected a section header '[partition NAME]'",
 				p->file, line);
 	*close = '\0';
-	name = trim(s + 1);
+	name = mck_trim(s + 1);
 	if (strncmp(name, "partition", 9) || !isspace((unsigned char)name[9]))
 		return mck_fail(err, -EINVAL,
 				"%s:%d: unknown section '[%s]': expected '[partition NAME]'",
 				p->file, line, mck_quote(name, q, sizeof(q)));
-	name = trim(name + 9);
+	name = mck_trim(name + 9);
 	if (!*name || strpbrk(name, " \t"))
 		return mck_fail(err, -EINVAL,
 				"%s:%d: expected one partition name in '[partition NAME]'",
@@ -317,8 +306,8 @@ static int parse_entry(struct parsed *p, char *s, int line, struct mck_error *er
 		return mck_fail(err, -EINVAL, "%s:%d: expected 'key = value', got '%s'",
 				p->file, line, mck_quote(s, q, sizeof(q)));
 	*eq = '\0';
-	key = trim(s);
-	value = trim(eq + 1);
+	key = mck_trim(s);
+	value = mck_trim(eq + 1);
 	k = find_key(key);
 	if (!k) {
 		char list[1536];
@@ -376,7 +365,7 @@ static int parse_text(struct parsed *p, const char *text, size_t len,
 		hash = strchr(raw, '#');
 		if (hash)
 			*hash = '\0';
-		s = trim(raw);
+		s = mck_trim(raw);
 		if (!*s)
 			continue;
 		rc = *s == '[' ? parse_section(p, s, line, err) : parse_entry(p, s, line, err);
@@ -436,7 +425,7 @@ static int apply_env(struct mck_config *cfg, const struct parsed *p,
 	name = strndup(v, eq - v);
 	if (!name)
 		return mck_fail(err, -ENOMEM, "out of memory");
-	val = trim(name);	/* reuse: trims the name in place */
+	val = mck_trim(name);	/* reuse: trims the name in place */
 	nlen = strlen(val);
 	if (!valid_env_name(val, nlen)) {
 		free(name);
@@ -515,19 +504,12 @@ static int apply_user_keys(struct mck_config *cfg, const struct parsed *p,
 	return 0;
 }
 
+/* mck_parse_long of digits only: no sign, no leading blank. */
 static int parse_strict_long(const char *s, long min, long max, long *out)
 {
-	char *end;
-	long v;
-
 	if (!isdigit((unsigned char)*s))
 		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
+	return mck_parse_long(s, min, max, out);
 }
 
 /* Validate and store one value. */
@@ -681,6 +663,19 @@ static const char *where(const struct build *b, const char *key, char *buf, size
 	return buf;
 }
 
+/* A default (key = val) beyond what users may ask for (bound_key = bound). */
+static int default_beyond(const struct build *b, const char *key, const char *val,
+			  const char *beyond, const char *bound_key, const char *bound,
+			  const char *part, struct mck_error *err)
+{
+	char w1[PATH_MAX + 16], w2[PATH_MAX + 16];
+
+	return mck_fail(err, -EINVAL,
+			"%s: %s = %s is %s %s = %s (%s): the default must be one users may ask for%s",
+			where(b, key, w1, sizeof(w1)), key, val, beyond, bound_key, bound,
+			where(b, bound_key, w2, sizeof(w2)), part);
+}
+
 /* Rules between keys, on the settings of one partition. */
 static int check_config(const struct mck_config *cfg, const struct build *b,
 			struct mck_error *err)
@@ -718,27 +713,24 @@ static int check_config(const struct mck_config *cfg, const struct build *b,
 	if (cfg->keep != MCK_CFG_KEEP_CPULIST) {
 		const char *key = cfg->keep == MCK_CFG_KEEP_PER_NUMA ? "linux_cores"
 								      : "linux_cores_per_package";
+		char a[32], c[32];
 
-		if (cfg->linux_cores < cfg->min_linux_cores)
-			return mck_fail(err, -EINVAL,
-					"%s: %s = %d is below min_linux_cores = %d (%s): the default must be one users may ask for%s",
-					where(b, key, w1, sizeof(w1)), key, cfg->linux_cores,
-					cfg->min_linux_cores, where(b, "min_linux_cores", w2, sizeof(w2)), part);
-		if (cfg->max_linux_cores && cfg->linux_cores > cfg->max_linux_cores)
-			return mck_fail(err, -EINVAL,
-					"%s: %s = %d is above max_linux_cores = %d (%s): the default must be one users may ask for%s",
-					where(b, key, w1, sizeof(w1)), key, cfg->linux_cores,
-					cfg->max_linux_cores, where(b, "max_linux_cores", w2, sizeof(w2)), part);
+		snprintf(a, sizeof(a), "%d", cfg->linux_cores);
+		if (cfg->linux_cores < cfg->min_linux_cores) {
+			snprintf(c, sizeof(c), "%d", cfg->min_linux_cores);
+			return default_beyond(b, key, a, "below", "min_linux_cores", c, part, err);
+		}
+		if (cfg->max_linux_cores && cfg->linux_cores > cfg->max_linux_cores) {
+			snprintf(c, sizeof(c), "%d", cfg->max_linux_cores);
+			return default_beyond(b, key, a, "above", "max_linux_cores", c, part, err);
+		}
 	}
 	if (cfg->mem_mode == MCK_CFG_MEM_FRACTION && cfg->mem_fraction > cfg->max_mem_fraction) {
 		char a[32], c[32];
 
 		mck_fraction_format(cfg->mem_fraction, a, sizeof(a));
 		mck_fraction_format(cfg->max_mem_fraction, c, sizeof(c));
-		return mck_fail(err, -EINVAL,
-				"%s: mem_fraction = %s is above max_mem_fraction = %s (%s): the default must be one users may ask for%s",
-				where(b, "mem_fraction", w1, sizeof(w1)), a, c,
-				where(b, "max_mem_fraction", w2, sizeof(w2)), part);
+		return default_beyond(b, "mem_fraction", a, "above", "max_mem_fraction", c, part, err);
 	}
 	if (cfg->mem_mode == MCK_CFG_MEM_SIZE && cfg->max_mem_size &&
 	    cfg->mem_size > cfg->max_mem_size) {
@@ -746,10 +738,7 @@ static int check_config(const struct mck_config *cfg, const struct build *b,
 
 		mck_size_format(cfg->mem_size, a, sizeof(a));
 		mck_size_format(cfg->max_mem_size, c, sizeof(c));
-		return mck_fail(err, -EINVAL,
-				"%s: mem_size = %s is above max_mem_size = %s (%s): the default must be one users may ask for%s",
-				where(b, "mem_size", w1, sizeof(w1)), a, c,
-				where(b, "max_mem_size", w2, sizeof(w2)), part);
+		return default_beyond(b, "mem_size", a, "above", "max_mem_size", c, part, err);
 	}
 	if (cfg->stack_premap_max && cfg->stack_premap_max < cfg->stack_premap) {
 		char a[32], c[32];

@@ -1,12 +1,15 @@
 /* mck-util.c: see mck-util.h. */
 #include "config.h"
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -148,6 +151,18 @@ int mck_read_file(const char *path, char **data, size_t *len, struct mck_error *
 	return 0;
 }
 
+char *mck_trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
 int mck_parse_long(const char *s, long min, long max, long *out)
 {
 	char *end;
@@ -226,4 +241,124 @@ int mck_wait_pid(pid_t pid, int timeout_ms, int *status)
 	if (fd >= 0)
 		close(fd);
 	return rc;
+}
+
+/* Append a chunk of the child's output to out, keeping its head or its tail. */
+static size_t keep_output(char *out, size_t len, size_t used, const char *chunk, size_t r,
+			  int tail)
+{
+	if (!tail) {
+		size_t take = r < len - 1 - used ? r : len - 1 - used;
+
+		memcpy(out + used, chunk, take);
+		used += take;
+		out[used] = '\0';
+		return used;
+	}
+	if (used + r >= len) {
+		size_t drop = used + r - (len - 1);
+
+		if (drop > used)
+			drop = used;
+		memmove(out, out + drop, used - drop);
+		used -= drop;
+		if (r > len - 1 - used)
+			r = len - 1 - used;
+	}
+	memcpy(out + used, chunk, r);
+	used += r;
+	out[used] = '\0';
+	return used;
+}
+
+int mck_run_bounded(char *const argv[], int flags, char *out, size_t len, int timeout_s,
+		    int *timed_out)
+{
+	double deadline = mck_now_ms() + timeout_s * 1000.0;
+	size_t used = 0;
+	int pfd[2], status;
+	pid_t pid;
+
+	*timed_out = 0;
+	if (out && len)
+		out[0] = '\0';
+	if (pipe2(pfd, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		if (flags & MCK_RUN_STDOUT) {
+			int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+			if (null < 0 || dup2(null, STDIN_FILENO) < 0 ||
+			    dup2(pfd[1], STDOUT_FILENO) < 0)
+				_exit(127);
+		}
+		if (dup2(pfd[1], STDERR_FILENO) < 0)
+			_exit(127);
+		execv(argv[0], argv);
+		if (flags & MCK_RUN_EXEC_ERROR)
+			fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(pfd[1]);
+	for (;;) {
+		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+		double left = deadline - mck_now_ms();
+		char chunk[1024];
+		ssize_t r;
+		int pr;
+
+		/* every wait has its bound: past it, the child is killed */
+		if (left <= 0) {
+			kill(pid, SIGKILL);
+			*timed_out = 1;
+			break;
+		}
+		pr = poll(&p, 1, (int)(left > 1000 ? 1000 : left) + 1);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr == 0)
+			continue;
+		r = read(pfd[0], chunk, sizeof(chunk));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (out && len > 1)
+			used = keep_output(out, len, used, chunk, (size_t)r, flags & MCK_RUN_TAIL);
+	}
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return status;
+}
+
+int mck_complain(const char *prog, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+int mck_valid_partition(const char *s)
+{
+	if (!*s || strlen(s) > 64)
+		return 0;
+	for (; *s; s++)
+		if (!(*s == '_' || *s == '-' || *s == '.' ||
+		      (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9')))
+			return 0;
+	return 1;
 }

@@ -4,7 +4,8 @@
 ## (CC=clang): libFuzzer binaries and a short fuzzing session in make check.
 
 fuzz_parser_sources = \
-	common/mck-config.c common/mck-options.c common/mck-error.c common/mck-lists.c
+	common/mck-config.c common/mck-options.c common/mck-error.c common/mck-lists.c \
+	common/mck-util.c
 
 check_PROGRAMS += fuzz/replay-options fuzz/replay-config
 TESTS += fuzz/replay-options fuzz/replay-config

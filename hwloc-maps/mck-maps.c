@@ -4,12 +4,12 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mck-plan.h"
+#include "mck-util.h"
 
 enum {
 	OPT_MEM_SIZE = 256, OPT_MEM_KEEP, OPT_MEMONLY, OPT_LINUX_CORES, OPT_LINUX_CORES_PKG,
@@ -65,19 +65,8 @@ static void usage(FILE *out)
 	      out);
 }
 
-static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("mck-maps: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 1;
-}
+/* "mck-maps: MESSAGE" on stderr; 1 */
+#define die(...) mck_complain("mck-maps", __VA_ARGS__)
 
 static int parse_count(const char *s, int *out)
 {

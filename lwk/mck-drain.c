@@ -3,8 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,80 +102,6 @@ static int find_scontrol(char *buf, size_t len)
 	return -1;
 }
 
-/*
- * Run argv (execv) with stdin /dev/null, stdout collected into out
- * (bounded, may be NULL), stderr into err; kill it after timeout_s.
- * Returns the wait status, or -1 (errno) when it could not run;
- * *timed_out tells a kill on timeout.
- */
-static int run_bounded(char *const argv[], char *out, size_t outlen, int timeout_s,
-		       int *timed_out)
-{
-	double deadline = mck_now_ms() + timeout_s * 1000.0;
-	size_t used = 0;
-	int pfd[2], status, rc = -1;
-	pid_t pid;
-
-	*timed_out = 0;
-	if (out && outlen)
-		out[0] = '\0';
-	if (pipe2(pfd, O_CLOEXEC))
-		return -1;
-	pid = fork();
-	if (pid < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-		if (null < 0 || dup2(null, STDIN_FILENO) < 0 ||
-		    dup2(pfd[1], STDOUT_FILENO) < 0 || dup2(pfd[1], STDERR_FILENO) < 0)
-			_exit(127);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	for (;;) {
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
-		double left = deadline - mck_now_ms();
-		char chunk[512];
-		ssize_t r;
-		int pr;
-
-		if (left <= 0) {
-			kill(pid, SIGKILL);
-			*timed_out = 1;
-			break;
-		}
-		pr = poll(&p, 1, (int)(left > 1000 ? 1000 : left) + 1);
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr == 0)
-			continue;
-		r = read(pfd[0], chunk, sizeof(chunk));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		if (out && outlen > 1) {
-			size_t take = (size_t)r < outlen - 1 - used ? (size_t)r : outlen - 1 - used;
-
-			memcpy(out + used, chunk, take);
-			used += take;
-			out[used] = '\0';
-		}
-	}
-	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			goto fail;
-	rc = status;
-fail:
-	return rc;
-}
-
 int mck_drain_node(const char *node, const char *text, int timeout_s,
 		   char *errbuf, size_t errlen)
 {
@@ -206,7 +130,7 @@ int mck_drain_node(const char *node, const char *text, int timeout_s,
 	argv[3] = "State=DRAIN";
 	argv[4] = reason_arg;
 	argv[5] = NULL;
-	status = run_bounded(argv, out, sizeof(out), timeout_s, &timed_out);
+	status = mck_run_bounded(argv, MCK_RUN_STDOUT, out, sizeof(out), timeout_s, &timed_out);
 	if (timed_out) {
 		snprintf(errbuf, errlen, "drain: %s update did not finish within %d s: killed",
 			 scontrol, timeout_s);
@@ -239,7 +163,7 @@ static int node_drain_state(const char *scontrol, const char *node, int timeout_
 	char *argv[] = { (char *)scontrol, "show", "node", (char *)node, NULL };
 	int status, timed_out;
 
-	status = run_bounded(argv, out, sizeof(out), timeout_s, &timed_out);
+	status = mck_run_bounded(argv, MCK_RUN_STDOUT, out, sizeof(out), timeout_s, &timed_out);
 	if (timed_out || status < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
 		return -1;
 	state = strstr(out, "State=");

@@ -158,6 +158,15 @@ fail:
 	return rc;
 }
 
+/* A context for queries only: libihk, no log, no lock. */
+static int ctx_open_query(struct lwk_ctx *c, const struct mck_config *cfg, struct mck_error *err)
+{
+	memset(c, 0, sizeof(*c));
+	c->cfg = cfg;
+	c->lock_fd = -1;
+	return mck_ihk_open(&c->ihk, cfg->libihk, err);
+}
+
 static void ctx_close(struct lwk_ctx *c)
 {
 	if (c->ihk.handle)
@@ -172,80 +181,76 @@ static void ctx_close(struct lwk_ctx *c)
 
 /* ------------------------------------------------------ IHK query helpers */
 
-/* Reserved-but-unassigned CPUs; malloc'd (NULL when none). */
-static int query_reserved_cpus(struct lwk_ctx *c, int **cpus, int *n, struct mck_error *err)
+/* The lists of /dev/mcd0 that IHK gives as a count, then exactly that many. */
+enum ihk_list { RESERVED_CPUS, RESERVED_MEM, INSTANCES };
+
+/* One such list; malloc'd (NULL when empty). */
+static int query_list(struct lwk_ctx *c, enum ihk_list what, void **out, int *n,
+		      struct mck_error *err)
 {
+	static const struct {
+		const char *count, *query;
+		size_t size;
+	} calls[] = {
+		[RESERVED_CPUS] = { "ihk_get_num_reserved_cpus", "ihk_query_cpu", sizeof(int) },
+		[RESERVED_MEM] = { "ihk_get_num_reserved_mem_chunks", "ihk_query_mem",
+				   sizeof(struct ihk_mem_chunk) },
+		[INSTANCES] = { "ihk_get_num_os_instances", "ihk_get_os_instances", sizeof(int) },
+	};
 	int cnt, rc;
 
-	*cpus = NULL;
+	*out = NULL;
 	*n = 0;
-	cnt = c->ihk.ihk_get_num_reserved_cpus(IHK_DEV);
+	cnt = what == RESERVED_CPUS ? c->ihk.ihk_get_num_reserved_cpus(IHK_DEV) :
+	      what == RESERVED_MEM ? c->ihk.ihk_get_num_reserved_mem_chunks(IHK_DEV) :
+	      c->ihk.ihk_get_num_os_instances(IHK_DEV);
 	if (cnt < 0)
-		return mck_fail(err, cnt, "ihk_get_num_reserved_cpus: %s (%d)", strerror(-cnt), cnt);
+		return mck_fail(err, cnt, "%s: %s (%d)", calls[what].count, strerror(-cnt), cnt);
 	if (cnt == 0)
 		return 0;
-	*cpus = calloc(cnt, sizeof(int));
-	if (!*cpus)
+	*out = calloc(cnt, calls[what].size);
+	if (!*out)
 		return mck_fail(err, -ENOMEM, "out of memory");
-	rc = c->ihk.ihk_query_cpu(IHK_DEV, *cpus, cnt);
+	rc = what == RESERVED_CPUS ? c->ihk.ihk_query_cpu(IHK_DEV, *out, cnt) :
+	     what == RESERVED_MEM ? c->ihk.ihk_query_mem(IHK_DEV, *out, cnt) :
+	     c->ihk.ihk_get_os_instances(IHK_DEV, *out, cnt);
 	if (rc < 0) {
-		free(*cpus);
-		*cpus = NULL;
-		return mck_fail(err, rc, "ihk_query_cpu: %s (%d)", strerror(-rc), rc);
+		free(*out);
+		*out = NULL;
+		return mck_fail(err, rc, "%s: %s (%d)", calls[what].query, strerror(-rc), rc);
 	}
 	*n = cnt;
 	return 0;
+}
+
+/* Reserved-but-unassigned CPUs; malloc'd (NULL when none). */
+static int query_reserved_cpus(struct lwk_ctx *c, int **cpus, int *n, struct mck_error *err)
+{
+	void *list;
+	int rc = query_list(c, RESERVED_CPUS, &list, n, err);
+
+	*cpus = list;
+	return rc;
 }
 
 /* Reserved-but-unassigned memory chunks, as IHK reports them physically. */
 static int query_reserved_mem(struct lwk_ctx *c, struct ihk_mem_chunk **chunks, int *n,
 			      struct mck_error *err)
 {
-	int cnt, rc;
+	void *list;
+	int rc = query_list(c, RESERVED_MEM, &list, n, err);
 
-	*chunks = NULL;
-	*n = 0;
-	cnt = c->ihk.ihk_get_num_reserved_mem_chunks(IHK_DEV);
-	if (cnt < 0)
-		return mck_fail(err, cnt, "ihk_get_num_reserved_mem_chunks: %s (%d)",
-				strerror(-cnt), cnt);
-	if (cnt == 0)
-		return 0;
-	*chunks = calloc(cnt, sizeof(**chunks));
-	if (!*chunks)
-		return mck_fail(err, -ENOMEM, "out of memory");
-	rc = c->ihk.ihk_query_mem(IHK_DEV, *chunks, cnt);
-	if (rc < 0) {
-		free(*chunks);
-		*chunks = NULL;
-		return mck_fail(err, rc, "ihk_query_mem: %s (%d)", strerror(-rc), rc);
-	}
-	*n = cnt;
-	return 0;
+	*chunks = list;
+	return rc;
 }
 
 static int query_instances(struct lwk_ctx *c, int **oses, int *n, struct mck_error *err)
 {
-	int cnt, rc;
+	void *list;
+	int rc = query_list(c, INSTANCES, &list, n, err);
 
-	*oses = NULL;
-	*n = 0;
-	cnt = c->ihk.ihk_get_num_os_instances(IHK_DEV);
-	if (cnt < 0)
-		return mck_fail(err, cnt, "ihk_get_num_os_instances: %s (%d)", strerror(-cnt), cnt);
-	if (cnt == 0)
-		return 0;
-	*oses = calloc(cnt, sizeof(int));
-	if (!*oses)
-		return mck_fail(err, -ENOMEM, "out of memory");
-	rc = c->ihk.ihk_get_os_instances(IHK_DEV, *oses, cnt);
-	if (rc < 0) {
-		free(*oses);
-		*oses = NULL;
-		return mck_fail(err, rc, "ihk_get_os_instances: %s (%d)", strerror(-rc), rc);
-	}
-	*n = cnt;
-	return 0;
+	*oses = list;
+	return rc;
 }
 
 /* "512M@0,1G@1" of IHK chunks; malloc'd. */
@@ -919,20 +924,6 @@ int mck_lwk_boot_failed_clean(const struct mck_config *cfg, unsigned long job)
 	return yes;
 }
 
-/* A record of a job without an instance here, by design (see mck-lwk.h). */
-static int record_without_instance(struct lwk_ctx *c, unsigned long job)
-{
-	struct mck_jobrec rec;
-	int yes;
-
-	if (mck_jobrec_read(c->cfg->state_dir, job, &rec, NULL))
-		return 0;
-	yes = rec.os < 0 && rec.state && (!strcmp(rec.state, MCK_LWK_STATE_BOOT_FAILED) ||
-					  !strcmp(rec.state, MCK_LWK_STATE_REFUSED));
-	mck_jobrec_free(&rec);
-	return yes;
-}
-
 /* -------------------------------------------------------------- teardown */
 
 /* Save the kernel message buffer; it cannot be read after shutdown. */
@@ -1182,7 +1173,7 @@ static int node_leftovers(struct lwk_ctx *c, FILE *out, unsigned long skip_job,
 		if (jobs[i] == skip_job || is_live)
 			continue;
 		/* a job told why it has no instance here is at work too */
-		if (allow_live && record_without_instance(c, jobs[i]))
+		if (allow_live && mck_lwk_boot_failed_clean(c->cfg, jobs[i]))
 			continue;
 		if (out)
 			fprintf(out, "job record: %lu\n", jobs[i]);
@@ -1404,10 +1395,7 @@ static int check_node(const struct mck_config *cfg, FILE *out, int allow_live,
 	struct lwk_ctx c;
 	int rc;
 
-	memset(&c, 0, sizeof(c));
-	c.cfg = cfg;
-	c.lock_fd = -1;
-	rc = mck_ihk_open(&c.ihk, cfg->libihk, err);
+	rc = ctx_open_query(&c, cfg, err);
 	if (rc)
 		return rc;
 	rc = node_leftovers(&c, out, 0, allow_live, err);
@@ -1513,10 +1501,7 @@ int mck_lwk_status(const struct mck_config *cfg, FILE *out, struct mck_error *er
 	int njobs = 0;
 	char *s;
 
-	memset(&c, 0, sizeof(c));
-	c.cfg = cfg;
-	c.lock_fd = -1;
-	rc = mck_ihk_open(&c.ihk, cfg->libihk, err);
+	rc = ctx_open_query(&c, cfg, err);
 	if (rc)
 		return rc;
 	rc = query_instances(&c, &oses, &nos, err);

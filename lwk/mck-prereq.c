@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,19 +250,8 @@ int mck_prereq_check(const struct mck_config *cfg, const char *modules_file,
 	return missing;
 }
 
-static int say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int say(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("mckctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 1;
-}
+/* "mckctl: MESSAGE" on stderr; 1 */
+#define say(...) mck_complain("mckctl", __VA_ARGS__)
 
 /* slurm.conf to check: --slurm-conf, $SLURM_CONF, beside mckernel.conf, MCK_CONFDIR. */
 static void default_slurm_conf(const struct mck_config *cfg, char *buf, size_t len)

@@ -8,7 +8,6 @@
 #include "config.h"
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,32 +53,8 @@ static const char usage_text[] =
 	"  --quiet            step lines only to STATE_DIR/log/lifecycle.log\n"
 	"  -h, --help         this text\n";
 
-static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("mckctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 1;
-}
-
-/* Partition names reach file paths and logs: keep them to Slurm's charset. */
-static int valid_partition(const char *s)
-{
-	if (!*s || strlen(s) > 64)
-		return 0;
-	for (; *s; s++)
-		if (!(*s == '_' || *s == '-' || *s == '.' ||
-		      (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9')))
-			return 0;
-	return 1;
-}
+/* "mckctl: MESSAGE" on stderr; 1 */
+#define die(...) mck_complain("mckctl", __VA_ARGS__)
 
 static int parse_id(const char *what, const char *s, unsigned long max, unsigned long *out)
 {
@@ -290,7 +265,7 @@ int main(int argc, char **argv)
 			config = optarg;
 			break;
 		case 'p':
-			if (!valid_partition(optarg))
+			if (!mck_valid_partition(optarg))
 				return die("--partition '%s': expected a Slurm partition name "
 					   "(letters, digits, '_', '-', '.')", optarg);
 			partition = optarg;

@@ -1,14 +1,11 @@
 /* mck-slurmd-script.c: see mck-slurmd-script.h. */
 #include "config.h"
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <poll.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
@@ -121,18 +118,6 @@ static int env_id(const struct script *s, const char *var, unsigned long *out)
 	return 0;
 }
 
-static int valid_partition(const char *p)
-{
-	if (!*p || strlen(p) > 64)
-		return 0;
-	for (; *p; p++)
-		if (!(*p == '_' || *p == '-' || *p == '.' ||
-		      (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9')))
-			return 0;
-	return 1;
-}
-
 /*
  * Does the job hold whole nodes? slurmd gives a Prolog no CPU ids, only
  * SLURM_JOB_CPUS_PER_NODE ("8(x2),4"): every node of the job must have
@@ -214,78 +199,6 @@ static const char *last_line(char *text)
 	return start ? start + 1 : text;
 }
 
-/*
- * Run argv[0] with argv, its stderr collected (bounded) into buf; the
- * child's stdout stays ours. Returns the wait status or -1.
- */
-static int run_collect(char *const argv[], char *buf, size_t len, int timeout_s,
-		       int *timed_out)
-{
-	double deadline = mck_now_ms() + timeout_s * 1000.0;
-	int pfd[2], status;
-	size_t used = 0;
-	pid_t pid;
-
-	buf[0] = '\0';
-	if (pipe2(pfd, O_CLOEXEC))
-		return -1;
-	pid = fork();
-	if (pid < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		if (dup2(pfd[1], STDERR_FILENO) < 0)
-			_exit(127);
-		execv(argv[0], argv);
-		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(pfd[1]);
-	*timed_out = 0;
-	for (;;) {
-		char chunk[1024];
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
-		double left = deadline - mck_now_ms();
-		ssize_t r;
-
-		/* every wait has its bound: past it, mckctl is killed */
-		if (left <= 0 || poll(&p, 1, (int)(left > 1000 ? 1000 : left)) == 0) {
-			if (mck_now_ms() >= deadline) {
-				kill(pid, SIGKILL);
-				*timed_out = 1;
-				break;
-			}
-			continue;
-		}
-		r = read(pfd[0], chunk, sizeof(chunk));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		/* keep the tail: the reason is the last line */
-		if (used + r >= len) {
-			size_t drop = used + r - (len - 1);
-
-			if (drop > used)
-				drop = used;
-			memmove(buf, buf + drop, used - drop);
-			used -= drop;
-			if ((size_t)r > len - 1 - used)
-				r = len - 1 - used;
-		}
-		memcpy(buf + used, chunk, r);
-		used += r;
-		buf[used] = '\0';
-	}
-	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return status;
-}
-
 int mck_slurmd_script_main(enum mck_script_kind kind)
 {
 	struct script s = {
@@ -315,7 +228,7 @@ int mck_slurmd_script_main(enum mck_script_kind kind)
 		return 1;
 	if (partition && !*partition)
 		partition = NULL;
-	if (partition && !valid_partition(partition))
+	if (partition && !mck_valid_partition(partition))
 		return script_fail(&s, "SLURM_JOB_PARTITION='%s': not a partition name", partition);
 	if (mck_config_load(NULL, partition, &cfg, &err))
 		return script_fail(&s, "%s", err.msg);
@@ -385,7 +298,8 @@ int mck_slurmd_script_main(enum mck_script_kind kind)
 	 * below PrologEpilogTimeout (mckctl config --check warns otherwise).
 	 */
 	timeout_s = cfg.boot_timeout + 2 * cfg.shutdown_timeout + 10;
-	status = run_collect(argv, out, sizeof(out), timeout_s, &timed_out);
+	status = mck_run_bounded(argv, MCK_RUN_TAIL | MCK_RUN_EXEC_ERROR, out, sizeof(out),
+				 timeout_s, &timed_out);
 	if (timed_out) {
 		int rc = script_fail(&s, "%s %s did not finish within %d s (boot_timeout + "
 				     "2 x shutdown_timeout + 10): killed; see %s/log/lifecycle.log",

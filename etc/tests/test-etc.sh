@@ -9,12 +9,7 @@
 : "${mck_pkglibdir:?run me through make check}"
 : "${mck_slurmconfdir:?run me through make check}"
 
-n=0 failed=0
-ok() {	# ok EXIT-STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"
-	else failed=$((failed + 1)); echo "not ok $n - $2"; fi
-}
+. "$top_srcdir/tests/tap.sh"
 
 MCKCTL=$top_builddir/lwk/mckctl
 SNIPPET=$top_builddir/etc/plugstack.conf.d/mckernel.conf
@@ -83,10 +78,4 @@ sed 's/^kargs = .*/kargs = ksyslogd=0/' "$EXAMPLE" > "$T/broken.conf"
 test $? -eq 1 && grep -q "broken.conf:[0-9]*: .*hidos" "$T/err"
 ok $? "a copy without hidos in kargs is refused with FILE:LINE"
 
-echo "1..$n"
-if [ "$failed" -ne 0 ]; then
-	echo "# $failed of $n failed; files kept in $T"
-	exit 1
-fi
-rm -rf "$T"
-exit 0
+tap_done

@@ -93,7 +93,10 @@ static int finish(struct ihkd_ctx *c, int os, int rc)
 	return rc;
 }
 
-/* A start() that failed before the context was usable. */
+/*
+ * End a call whose start (start() or one of the begin_*() below) failed:
+ * finished like any call when the context is usable, else just rc.
+ */
 static int failed_start(struct ihkd_ctx *c, int os, int rc)
 {
 	if (c->st)
@@ -142,6 +145,59 @@ static int os_query_access(struct ihkd_ctx *c, int os, struct ihkd_os **o)
 static int os_booted(const struct ihkd_os *o)
 {
 	return o->phase != IHKD_CREATED;
+}
+
+/*
+ * The ways a call begins. Each returns 0 with the context usable, else
+ * an error for failed_start().
+ */
+
+/* A query on /dev/mcd0. */
+static int begin_dev_query(struct ihkd_ctx *c, const char *call, int dev)
+{
+	int rc = start(c, call, 0);
+
+	return rc ? rc : dev_query_access(c, dev);
+}
+
+/* A state-changing call on /dev/mcd0: -EACCES, -ENOENT. */
+static int begin_dev_change(struct ihkd_ctx *c, const char *call, int dev)
+{
+	int rc = start(c, call, 1);
+
+	if (rc)
+		return rc;
+	return dev != 0 ? -ENOENT : 0;
+}
+
+/* A query on /dev/mcosN: -ENOENT, -EACCES. */
+static int begin_os_query(struct ihkd_ctx *c, const char *call, int os, struct ihkd_os **o)
+{
+	int rc = start(c, call, 0);
+
+	return rc ? rc : os_query_access(c, os, o);
+}
+
+/* Start a state-changing call on an instance: -ENOENT, -EACCES. */
+static int start_os(struct ihkd_ctx *c, const char *call, int os, struct ihkd_os **o)
+{
+	int rc = start(c, call, 1);
+
+	if (rc)
+		return rc;
+	if (!(*o = get_os(c, os)))
+		return -ENOENT;
+	return 0;
+}
+
+/* A state-changing call on an instance not booted yet: also -EBUSY. */
+static int begin_unbooted_os(struct ihkd_ctx *c, const char *call, int os, struct ihkd_os **o)
+{
+	int rc = start_os(c, call, os, o);
+
+	if (rc)
+		return rc;
+	return os_booted(*o) ? -EBUSY : 0;
 }
 
 static void return_resources(struct ihkd_state *st, int os)
@@ -256,67 +312,83 @@ static int check_cpu_list(const struct ihkd_ctx *c, const int *cpus, int n, int 
 	return 0;
 }
 
-int ihk_reserve_cpu(int dev, int *cpus, int n)
+/* reserve (Linux -> reserved) and release (reserved -> Linux) */
+static int move_dev_cpus(const char *call, int dev, const int *cpus, int n, int from, int to)
 {
 	struct ihkd_ctx c;
-	int rc = start(&c, __func__, 1);
+	int rc = begin_dev_change(&c, call, dev);
 
 	if (rc)
 		return failed_start(&c, -1, rc);
-	if (dev != 0)
-		rc = -ENOENT;
-	else if (!(rc = check_cpu_list(&c, cpus, n, IHKD_LINUX)))
+	if (!(rc = check_cpu_list(&c, cpus, n, from)))
 		for (int i = 0; i < n; i++)
-			c.st->cpu_owner[cpus[i]] = IHKD_RESERVED;
+			c.st->cpu_owner[cpus[i]] = to;
 	return finish(&c, -1, rc);
+}
+
+static int cpu_reserved(const struct ihkd_state *st, int i)
+{
+	return st->cpu_owner[i] == IHKD_RESERVED;
+}
+
+static int os_exists(const struct ihkd_state *st, int i)
+{
+	return st->os[i].exists;
+}
+
+/* How many of the indices below max have(). */
+static int count_indices(const struct ihkd_state *st, int max,
+			 int (*have)(const struct ihkd_state *, int))
+{
+	int n = 0;
+
+	for (int i = 0; i < max; i++)
+		n += have(st, i);
+	return n;
+}
+
+/* The indices below max that have(), in order; n must be their number. */
+static int fill_indices(const struct ihkd_state *st, int max,
+			int (*have)(const struct ihkd_state *, int), int *out, int n)
+{
+	int k = 0;
+
+	if (n != count_indices(st, max, have) || (n > 0 && !out))
+		return -EINVAL;
+	for (int i = 0; i < max; i++)
+		if (have(st, i))
+			out[k++] = i;
+	return 0;
+}
+
+int ihk_reserve_cpu(int dev, int *cpus, int n)
+{
+	return move_dev_cpus(__func__, dev, cpus, n, IHKD_LINUX, IHKD_RESERVED);
 }
 
 int ihk_get_num_reserved_cpus(int dev)
 {
 	struct ihkd_ctx c;
-	int rc = start(&c, __func__, 0);
+	int rc = begin_dev_query(&c, __func__, dev);
 
 	if (rc)
 		return failed_start(&c, -1, rc);
-	if (!(rc = dev_query_access(&c, dev)))
-		for (int i = 0; i < IHKD_MAX_CPUS; i++)
-			rc += c.st->cpu_owner[i] == IHKD_RESERVED;
-	return finish(&c, -1, rc);
+	return finish(&c, -1, count_indices(c.st, IHKD_MAX_CPUS, cpu_reserved));
 }
 
 int ihk_query_cpu(int dev, int *cpus, int n)
 {
 	struct ihkd_ctx c;
-	int rc = start(&c, __func__, 0), have = 0;
+	int rc = begin_dev_query(&c, __func__, dev);
 
 	if (rc)
 		return failed_start(&c, -1, rc);
-	if ((rc = dev_query_access(&c, dev)))
-		return finish(&c, -1, rc);
-	for (int i = 0; i < IHKD_MAX_CPUS; i++)
-		have += c.st->cpu_owner[i] == IHKD_RESERVED;
-	if (n != have || (n > 0 && !cpus))
-		return finish(&c, -1, -EINVAL);
-	have = 0;
-	for (int i = 0; i < IHKD_MAX_CPUS; i++)
-		if (c.st->cpu_owner[i] == IHKD_RESERVED)
-			cpus[have++] = i;
-	return finish(&c, -1, 0);
+	return finish(&c, -1, fill_indices(c.st, IHKD_MAX_CPUS, cpu_reserved, cpus, n));
 }
 
 int ihk_release_cpu(int dev, int *cpus, int n)
 {
-	struct ihkd_ctx c;
-	int rc = start(&c, __func__, 1);
-
-	if (rc)
-		return failed_start(&c, -1, rc);
-	if (dev != 0)
-		rc = -ENOENT;
-	else if (!(rc = check_cpu_list(&c, cpus, n, IHKD_RESERVED)))
-		for (int i = 0; i < n; i++)
-			c.st->cpu_owner[cpus[i]] = IHKD_LINUX;
-	return finish(&c, -1, rc);
+	return move_dev_cpus(__func__, dev, cpus, n, IHKD_RESERVED, IHKD_LINUX);
 }
 
 /* -------------------------------------------------------------- memory */
@@ -350,22 +422,28 @@ static int add_physical_chunks(struct ihkd_ctx *c, unsigned long size, int numa)
 	return 0;
 }
 
+/* A request for new chunks: existing nodes, 4 MiB units or -1 (all). */
+static int check_mem_request(const struct ihkd_ctx *c, const struct ihk_mem_chunk *req, int n)
+{
+	if (n < 0 || n > IHK_MAX_NUM_MEM_CHUNKS || (n > 0 && !req))
+		return -EINVAL;
+	for (int i = 0; i < n; i++)
+		if (ihkd_node_index(c->topo, req[i].numa_node_number) < 0 ||
+		    (req[i].size != (unsigned long)-1 &&
+		     (req[i].size == 0 || req[i].size % IHKD_MEM_UNIT)))
+			return -EINVAL;
+	return 0;
+}
+
 int ihk_reserve_mem(int dev, struct ihk_mem_chunk *req, int n)
 {
 	struct ihkd_ctx c;
-	int rc = start(&c, __func__, 1);
+	int rc = begin_dev_change(&c, __func__, dev);
 
 	if (rc)
 		return failed_start(&c, -1, rc);
-	if (dev != 0)
-		return finish(&c, -1, -ENOENT);
-	if (n < 0 || n > IHK_MAX_NUM_MEM_CHUNKS || (n > 0 && !req))
-		return finish(&c, -1, -EINVAL);
-	for (int i = 0; i < n; i++)
-		if (ihkd_node_index(c.topo, req[i].numa_node_number) < 0 ||
-		    (req[i].size != (unsigned long)-1 &&
-		     (req[i].size == 0 || req[i].size % IHKD_MEM_UNIT)))
-			return finish(&c, -1, -EINVAL);
+	if ((rc = check_mem_request(&c, req, n)))
+		return finish(&c, -1, rc);
 	/* Chunks reserved before a failing one stay reserved, like IHK. */
 	for (int i = 0; i < n; i++) {
 		int numa = req[i].numa_node_number;
@@ -388,39 +466,31 @@ int ihk_reserve_mem(int dev, struct ihk_mem_chunk *req, int n)
 int ihk_get_num_reserved_mem_chunks(int dev)
 {
 	struct ihkd_ctx c;
-	int rc = start(&c, __func__, 0);
+	int rc = begin_dev_query(&c, __func__, dev);
 
 	if (rc)
 		return failed_start(&c, -1, rc);
-	if (!(rc = dev_query_access(&c, dev)))
-		rc = count_owned_chunks(c.st, IHKD_RESERVED);
-	return finish(&c, -1, rc);
+	return finish(&c, -1, count_owned_chunks(c.st, IHKD_RESERVED));
 }
 
 int ihk_query_mem(int dev, struct ihk_mem_chunk *out, int n)
 {
 	struct ihkd_ctx c;
-	int rc = start(&c, __func__, 0);
+	int rc = begin_dev_query(&c, __func__, dev);
 
 	if (rc)
 		return failed_start(&c, -1, rc);
-	if (!(rc = dev_query_access(&c, dev)))
-		rc = fill_owned_chunks(c.st, IHKD_RESERVED, out, n);
-	return finish(&c, -1, rc);
+	return finish(&c, -1, fill_owned_chunks(c.st, IHKD_RESERVED, out, n));
 }
 
 int ihk_release_mem(int dev, struct ihk_mem_chunk *req, int n)
 {
 	struct ihkd_ctx c;
-	int rc = start(&c, __func__, 1);
+	int rc = begin_dev_change(&c, __func__, dev);
 
 	if (rc)
 		return failed_start(&c, -1, rc);
-	if (dev != 0)
-		rc = -ENOENT;
-	else
-		rc = move_exact_chunks(c.st, IHKD_RESERVED, IHKD_LINUX, req, n);
-	return finish(&c, -1, rc);
+	return finish(&c, -1, move_exact_chunks(c.st, IHKD_RESERVED, IHKD_LINUX, req, n));
 }
 
 /* ----------------------------------------------------------- instances */
@@ -446,12 +516,10 @@ int ihk_create_os(int dev)
 {
 	struct ihkd_ctx c;
 	char path[PATH_MAX + 16];
-	int rc = start(&c, __func__, 1), os = -1;
+	int rc = begin_dev_change(&c, __func__, dev), os = -1;
 
 	if (rc)
 		return failed_start(&c, -1, rc);
-	if (dev != 0)
-		return finish(&c, -1, -ENOENT);
 	for (int i = 0; i < IHK_MAX_NUM_OS && os < 0; i++)
 		if (!c.st->os[i].exists)
 			os = i;
@@ -472,34 +540,21 @@ int ihk_create_os(int dev)
 int ihk_get_num_os_instances(int dev)
 {
 	struct ihkd_ctx c;
-	int rc = start(&c, __func__, 0);
+	int rc = begin_dev_query(&c, __func__, dev);
 
 	if (rc)
 		return failed_start(&c, -1, rc);
-	if (!(rc = dev_query_access(&c, dev)))
-		for (int i = 0; i < IHK_MAX_NUM_OS; i++)
-			rc += c.st->os[i].exists;
-	return finish(&c, -1, rc);
+	return finish(&c, -1, count_indices(c.st, IHK_MAX_NUM_OS, os_exists));
 }
 
 int ihk_get_os_instances(int dev, int *indices, int n)
 {
 	struct ihkd_ctx c;
-	int rc = start(&c, __func__, 0), have = 0;
+	int rc = begin_dev_query(&c, __func__, dev);
 
 	if (rc)
 		return failed_start(&c, -1, rc);
-	if ((rc = dev_query_access(&c, dev)))
-		return finish(&c, -1, rc);
-	for (int i = 0; i < IHK_MAX_NUM_OS; i++)
-		have += c.st->os[i].exists;
-	if (n != have || (n > 0 && !indices))
-		return finish(&c, -1, -EINVAL);
-	have = 0;
-	for (int i = 0; i < IHK_MAX_NUM_OS; i++)
-		if (c.st->os[i].exists)
-			indices[have++] = i;
-	return finish(&c, -1, 0);
+	return finish(&c, -1, fill_indices(c.st, IHK_MAX_NUM_OS, os_exists, indices, n));
 }
 
 /* Does any process hold path open? Scans /proc/PID/fd like fuser. */
@@ -544,12 +599,10 @@ int ihk_destroy_os(int dev, int os)
 	char path[PATH_MAX + 16];
 	long retries, interval;
 	unsigned gen;
-	int rc = start(&c, __func__, 1);
+	int rc = begin_dev_change(&c, __func__, dev);
 
 	if (rc)
 		return failed_start(&c, os, rc);
-	if (dev != 0)
-		return finish(&c, os, -ENOENT);
 	if (!get_os(&c, os))
 		return finish(&c, os, -EINVAL);
 	gen = c.st->os[os].gen;
@@ -585,28 +638,14 @@ int ihk_destroy_os(int dev, int os)
 
 /* ------------------------------------------------------- OS resources */
 
-/* Start a state-changing call on an instance: -ENOENT, -EACCES. */
-static int start_os(struct ihkd_ctx *c, const char *call, int os, struct ihkd_os **o)
-{
-	int rc = start(c, call, 1);
-
-	if (rc)
-		return rc;
-	if (!(*o = get_os(c, os)))
-		return -ENOENT;
-	return 0;
-}
-
 int ihk_os_assign_cpu(int os, int *cpus, int n)
 {
 	struct ihkd_ctx c;
 	struct ihkd_os *o;
-	int rc = start_os(&c, __func__, os, &o);
+	int rc = begin_unbooted_os(&c, __func__, os, &o);
 
 	if (rc)
 		return failed_start(&c, os, rc);
-	if (os_booted(o))
-		return finish(&c, os, -EBUSY);
 	if ((rc = check_cpu_list(&c, cpus, n, IHKD_RESERVED)))
 		return finish(&c, os, rc);
 	if (o->ncpus + n > IHK_MAX_NUM_CPUS)
@@ -622,25 +661,21 @@ int ihk_os_get_num_assigned_cpus(int os)
 {
 	struct ihkd_ctx c;
 	struct ihkd_os *o;
-	int rc = start(&c, __func__, 0);
+	int rc = begin_os_query(&c, __func__, os, &o);
 
 	if (rc)
 		return failed_start(&c, os, rc);
-	if (!(rc = os_query_access(&c, os, &o)))
-		rc = o->ncpus;
-	return finish(&c, os, rc);
+	return finish(&c, os, o->ncpus);
 }
 
 int ihk_os_query_cpu(int os, int *cpus, int n)
 {
 	struct ihkd_ctx c;
 	struct ihkd_os *o;
-	int rc = start(&c, __func__, 0);
+	int rc = begin_os_query(&c, __func__, os, &o);
 
 	if (rc)
 		return failed_start(&c, os, rc);
-	if ((rc = os_query_access(&c, os, &o)))
-		return finish(&c, os, rc);
 	if (n != o->ncpus || (n > 0 && !cpus))
 		return finish(&c, os, -EINVAL);
 	memcpy(cpus, o->cpus, n * sizeof(int));
@@ -651,12 +686,10 @@ int ihk_os_release_cpu(int os, int *cpus, int n)
 {
 	struct ihkd_ctx c;
 	struct ihkd_os *o;
-	int rc = start_os(&c, __func__, os, &o);
+	int rc = begin_unbooted_os(&c, __func__, os, &o);
 
 	if (rc)
 		return failed_start(&c, os, rc);
-	if (os_booted(o))
-		return finish(&c, os, -EBUSY);
 	if ((rc = check_cpu_list(&c, cpus, n, os)))
 		return finish(&c, os, rc);
 	for (int i = 0; i < n; i++) {
@@ -681,12 +714,10 @@ int ihk_os_set_ikc_map(int os, struct ihk_ikc_cpu_map *map, int n)
 {
 	struct ihkd_ctx c;
 	struct ihkd_os *o;
-	int rc = start_os(&c, __func__, os, &o);
+	int rc = begin_unbooted_os(&c, __func__, os, &o);
 
 	if (rc)
 		return failed_start(&c, os, rc);
-	if (os_booted(o))
-		return finish(&c, os, -EBUSY);
 	if (n != o->ncpus || n <= 0 || !map)
 		return finish(&c, os, -EINVAL);
 	for (int i = 0; i < n; i++) {
@@ -709,12 +740,10 @@ int ihk_os_get_ikc_map(int os, struct ihk_ikc_cpu_map *map, int n)
 {
 	struct ihkd_ctx c;
 	struct ihkd_os *o;
-	int rc = start(&c, __func__, 0);
+	int rc = begin_os_query(&c, __func__, os, &o);
 
 	if (rc)
 		return failed_start(&c, os, rc);
-	if ((rc = os_query_access(&c, os, &o)))
-		return finish(&c, os, rc);
 	if (n != o->ncpus || (n > 0 && !map))
 		return finish(&c, os, -EINVAL);
 	/* In LWK CPU order; without a map every CPU offloads to Linux CPU 0. */
@@ -761,19 +790,12 @@ int ihk_os_assign_mem(int os, struct ihk_mem_chunk *req, int n)
 	struct ihkd_ctx c;
 	struct ihkd_os *o;
 	struct ihkd_chunk *saved = NULL;
-	int saved_n, rc = start_os(&c, __func__, os, &o);
+	int saved_n, rc = begin_unbooted_os(&c, __func__, os, &o);
 
 	if (rc)
 		return failed_start(&c, os, rc);
-	if (os_booted(o))
-		return finish(&c, os, -EBUSY);
-	if (n < 0 || n > IHK_MAX_NUM_MEM_CHUNKS || (n > 0 && !req))
-		return finish(&c, os, -EINVAL);
-	for (int i = 0; i < n; i++)
-		if (ihkd_node_index(c.topo, req[i].numa_node_number) < 0 ||
-		    (req[i].size != (unsigned long)-1 &&
-		     (req[i].size == 0 || req[i].size % IHKD_MEM_UNIT)))
-			return finish(&c, os, -EINVAL);
+	if ((rc = check_mem_request(&c, req, n)))
+		return finish(&c, os, rc);
 	saved_n = c.st->nchunks;
 	if (!(saved = malloc(sizeof(c.st->chunks))))
 		return finish(&c, os, -ENOMEM);
@@ -792,40 +814,33 @@ int ihk_os_get_num_assigned_mem_chunks(int os)
 {
 	struct ihkd_ctx c;
 	struct ihkd_os *o;
-	int rc = start(&c, __func__, 0);
+	int rc = begin_os_query(&c, __func__, os, &o);
 
 	if (rc)
 		return failed_start(&c, os, rc);
-	if (!(rc = os_query_access(&c, os, &o)))
-		rc = count_owned_chunks(c.st, os);
-	return finish(&c, os, rc);
+	return finish(&c, os, count_owned_chunks(c.st, os));
 }
 
 int ihk_os_query_mem(int os, struct ihk_mem_chunk *out, int n)
 {
 	struct ihkd_ctx c;
 	struct ihkd_os *o;
-	int rc = start(&c, __func__, 0);
+	int rc = begin_os_query(&c, __func__, os, &o);
 
 	if (rc)
 		return failed_start(&c, os, rc);
-	if (!(rc = os_query_access(&c, os, &o)))
-		rc = fill_owned_chunks(c.st, os, out, n);
-	return finish(&c, os, rc);
+	return finish(&c, os, fill_owned_chunks(c.st, os, out, n));
 }
 
 int ihk_os_release_mem(int os, struct ihk_mem_chunk *req, int n)
 {
 	struct ihkd_ctx c;
 	struct ihkd_os *o;
-	int rc = start_os(&c, __func__, os, &o);
+	int rc = begin_unbooted_os(&c, __func__, os, &o);
 
 	if (rc)
 		return failed_start(&c, os, rc);
-	if (os_booted(o))
-		return finish(&c, os, -EBUSY);
-	rc = move_exact_chunks(c.st, os, IHKD_RESERVED, req, n);
-	return finish(&c, os, rc);
+	return finish(&c, os, move_exact_chunks(c.st, os, IHKD_RESERVED, req, n));
 }
 
 /* ----------------------------------------------------- load, kargs, boot */
@@ -843,10 +858,8 @@ int ihk_os_load(int os, char *image)
 			return rc;
 		return finish(&c, os, -ENOENT);
 	}
-	if ((rc = start_os(&c, __func__, os, &o)))
+	if ((rc = begin_unbooted_os(&c, __func__, os, &o)))
 		return failed_start(&c, os, rc);
-	if (os_booted(o))
-		return finish(&c, os, -EBUSY);
 	if (o->ncpus == 0 || count_owned_chunks(c.st, os) == 0)
 		return finish(&c, os, -EINVAL);
 	if ((unsigned long)sb.st_size > c.conf.image_max_bytes)
@@ -871,12 +884,10 @@ int ihk_os_kargs(int os, char *kargs)
 {
 	struct ihkd_ctx c;
 	struct ihkd_os *o;
-	int rc = start_os(&c, __func__, os, &o);
+	int rc = begin_unbooted_os(&c, __func__, os, &o);
 
 	if (rc)
 		return failed_start(&c, os, rc);
-	if (os_booted(o))
-		return finish(&c, os, -EBUSY);
 	if (!kargs)
 		return finish(&c, os, -EINVAL);
 	snprintf(o->kargs, sizeof(o->kargs), "%s", kargs);	/* cut at 1023 */
@@ -931,12 +942,10 @@ int ihk_os_boot(int os)
 	unsigned gen;
 	long polls, interval;
 	int64_t now;
-	int rc = start_os(&c, __func__, os, &o);
+	int rc = begin_unbooted_os(&c, __func__, os, &o);
 
 	if (rc)
 		return failed_start(&c, os, rc);
-	if (os_booted(o))
-		return finish(&c, os, -EBUSY);
 	for (int i = 0; i < IHK_MAX_NUM_OS; i++)
 		if (i != os && c.st->os[i].exists &&
 		    (c.st->os[i].phase == IHKD_BOOTED || c.st->os[i].phase == IHKD_SHUTTING))
@@ -1019,21 +1028,19 @@ int ihk_os_get_status(int os)
 {
 	struct ihkd_ctx c;
 	struct ihkd_os *o;
-	int rc = start(&c, __func__, 0);
+	int rc = begin_os_query(&c, __func__, os, &o);
 
 	if (rc)
 		return failed_start(&c, os, rc);
-	if (!(rc = os_query_access(&c, os, &o)))
-		rc = ihkd_status(o, ihkd_now_ms());
-	return finish(&c, os, rc);
+	return finish(&c, os, ihkd_status(o, ihkd_now_ms()));
 }
 
 /* --------------------------------------------------------------- kmsg */
 
-/* The kernel messages exist from create until shutdown. */
-static int kmsg_access(struct ihkd_ctx *c, int os, struct ihkd_os **o)
+/* A query on the kernel messages: they exist from create until shutdown. */
+static int begin_kmsg_query(struct ihkd_ctx *c, const char *call, int os, struct ihkd_os **o)
 {
-	int rc = os_query_access(c, os, o);
+	int rc = begin_os_query(c, call, os, o);
 
 	if (rc)
 		return rc;
@@ -1046,13 +1053,11 @@ int ihk_os_get_kmsg_size(int os)
 {
 	struct ihkd_ctx c;
 	struct ihkd_os *o;
-	int rc = start(&c, __func__, 0);
+	int rc = begin_kmsg_query(&c, __func__, os, &o);
 
 	if (rc)
 		return failed_start(&c, os, rc);
-	if (!(rc = kmsg_access(&c, os, &o)))
-		rc = IHKD_KMSG_BUF;
-	return finish(&c, os, rc);
+	return finish(&c, os, IHKD_KMSG_BUF);
 }
 
 int ihk_os_kmsg(int os, char *buf, ssize_t size)
@@ -1064,12 +1069,10 @@ int ihk_os_kmsg(int os, char *buf, ssize_t size)
 	size_t len = 0, elen;
 	struct mck_error err;
 	int64_t now;
-	int rc = start(&c, __func__, 0);
+	int rc = begin_kmsg_query(&c, __func__, os, &o);
 
 	if (rc)
 		return failed_start(&c, os, rc);
-	if ((rc = kmsg_access(&c, os, &o)))
-		return finish(&c, os, rc);
 	if (!buf || size <= 0)
 		return finish(&c, os, -EINVAL);
 	ihkd_kmsg_path(c.dir, os, path, sizeof(path));
@@ -1118,12 +1121,10 @@ int ihk_os_get_num_numa_nodes(int os)
 {
 	struct ihkd_ctx c;
 	struct ihkd_os *o;
-	int rc = start(&c, __func__, 0), seen[IHKD_MAX_NODES], n = 0;
+	int rc = begin_os_query(&c, __func__, os, &o), seen[IHKD_MAX_NODES], n = 0;
 
 	if (rc)
 		return failed_start(&c, os, rc);
-	if ((rc = os_query_access(&c, os, &o)))
-		return finish(&c, os, rc);
 	if (o->phase != IHKD_BOOTED)
 		return finish(&c, os, -EINVAL);
 	for (int i = 0; i < c.st->nchunks; i++) {

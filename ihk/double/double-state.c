@@ -271,18 +271,6 @@ static int parse_fault(const char *spec, struct ihkd_fault *f)
 	return 0;
 }
 
-static char *trim(char *s)
-{
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
-
 static void add_fault(struct ihkd_conf *conf, const char *spec)
 {
 	if (conf->nfaults < IHKD_MAX_FAULTS &&
@@ -303,8 +291,8 @@ static void apply_conf(struct ihkd_conf *conf, const char *key, char *value)
 		char *save = NULL;
 
 		for (char *tok = strtok_r(value, ";,", &save); tok; tok = strtok_r(NULL, ";,", &save))
-			if (*trim(tok))
-				add_fault(conf, trim(tok));
+			if (*mck_trim(tok))
+				add_fault(conf, mck_trim(tok));
 		return;
 	}
 	if (!strcmp(key, "panic_after_s") || !strcmp(key, "hang_after_s") ||
@@ -374,7 +362,7 @@ void ihkd_conf_load(const char *dir, struct ihkd_conf *conf)
 	snprintf(path, sizeof(path), "%s/double.conf", dir);
 	if ((f = fopen(path, "re"))) {
 		while (fgets(line, sizeof(line), f)) {
-			char *s = trim(line), *eq;
+			char *s = mck_trim(line), *eq;
 
 			if (!*s || *s == '#')
 				continue;
@@ -383,7 +371,7 @@ void ihkd_conf_load(const char *dir, struct ihkd_conf *conf)
 				continue;
 			}
 			*eq = '\0';
-			apply_conf(conf, trim(s), trim(eq + 1));
+			apply_conf(conf, mck_trim(s), mck_trim(eq + 1));
 		}
 		fclose(f);
 	}
@@ -400,7 +388,7 @@ void ihkd_conf_load(const char *dir, struct ihkd_conf *conf)
 		snprintf(val, sizeof(val), "%s", e);
 		if (!strcmp(conf_keys[i], "fault"))
 			conf->nfaults = 0;
-		apply_conf(conf, conf_keys[i], trim(val));
+		apply_conf(conf, conf_keys[i], mck_trim(val));
 	}
 }
 

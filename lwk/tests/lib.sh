@@ -1,29 +1,11 @@
 # lib.sh: shared set-up of the lwk shell tests: a node of the IHK double in
-# a temporary directory, and a tiny TAP harness. Sourced, not run.
+# a temporary directory, and the TAP harness (tests/tap.sh). Sourced, not run.
 
 : "${top_srcdir:?run me through make check}"
 : "${top_builddir:?run me through make check}"
 
-n=0
-failed=0
-ok() {	# ok CONDITION-EXIT-STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n - $2"
-	fi
-}
-finish() {
-	echo "1..$n"
-	if [ "$failed" -ne 0 ]; then
-		echo "# $failed of $n failed; state kept in $T"
-		exit 1
-	fi
-	rm -rf "$T"
-	exit 0
-}
+. "$top_srcdir/tests/tap.sh"
+finish() { tap_done state; }
 
 MCKCTL=$top_builddir/lwk/mckctl
 PROLOGUE=$top_builddir/prologue/mck-prologue

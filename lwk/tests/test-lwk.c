@@ -39,26 +39,15 @@ static void write_text(const char *path, const char *text)
 }
 
 /* Run fn's output into a string (malloc'd). */
-static char *capture_check(const struct mck_config *cfg, int *rc)
+static char *capture(int (*fn)(const struct mck_config *, FILE *, struct mck_error *),
+		     const struct mck_config *cfg, int *rc)
 {
 	char *text = NULL;
 	size_t len = 0;
 	FILE *m = open_memstream(&text, &len);
 	struct mck_error err = { 0 };
 
-	*rc = mck_lwk_check(cfg, m, &err);
-	fclose(m);
-	return text;
-}
-
-static char *capture_status(const struct mck_config *cfg, int *rc)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&text, &len);
-	struct mck_error err = { 0 };
-
-	*rc = mck_lwk_status(cfg, m, &err);
+	*rc = fn(cfg, m, &err);
 	fclose(m);
 	return text;
 }
@@ -66,7 +55,7 @@ static char *capture_status(const struct mck_config *cfg, int *rc)
 static int node_clean(const struct mck_config *cfg, const char *what)
 {
 	int rc;
-	char *left = capture_check(cfg, &rc);
+	char *left = capture(mck_lwk_check, cfg, &rc);
 
 	if (rc != 0)
 		printf("# %s: left on the node:\n# %s\n", what, left ? left : "");
@@ -87,7 +76,7 @@ static int failed_boot_contained(const struct mck_config *cfg, unsigned long job
 	char line[64], *left;
 	int rc, good = 1;
 
-	left = capture_check(cfg, &rc);
+	left = capture(mck_lwk_check, cfg, &rc);
 	snprintf(line, sizeof(line), "job record: %lu\n", job);
 	if (rc != 1 || !left || strcmp(left, line)) {
 		printf("# %s: expected only the job record, left:\n# %s\n", what, left ? left : "");
@@ -187,7 +176,7 @@ int main(void)
 	/* ---- boot */
 	rc = mck_lwk_boot(&cfg, &job, &err);
 	is_int(rc, 0, "boot job 42 (%s)", rc ? err.msg : "ok");
-	out = capture_status(&cfg, &rc);
+	out = capture(mck_lwk_status, &cfg, &rc);
 	is_int(rc, 0, "status works");
 	ok(out && strstr(out, "os 0: RUNNING"), "status shows os 0 RUNNING");
 	ok(out && strstr(out, "owner uid 1001"), "status shows the owner");
@@ -209,7 +198,7 @@ int main(void)
 			mck_jobrec_free(&r);
 		}
 	}
-	out = capture_check(&cfg, &rc);
+	out = capture(mck_lwk_check, &cfg, &rc);
 	is_int(rc, 1, "check: not clean while the job runs");
 	ok(out && strstr(out, "os 0: RUNNING, owner uid 1001, job 42"), "check names the instance");
 	ok(out && strstr(out, "job record: 42"), "check names the job record");
@@ -283,7 +272,7 @@ int main(void)
 	is_int(rc, 0, "boot job 43 over job 42's leftovers (%s)", rc ? err.msg : "ok");
 	snprintf(path, sizeof(path), "%s/jobs/42.job", state);
 	ok(access(path, F_OK) != 0, "job 42's record is gone");
-	out = capture_status(&cfg, &rc);
+	out = capture(mck_lwk_status, &cfg, &rc);
 	ok(out && strstr(out, "job 43") && !strstr(out, "job 42"), "only job 43 remains");
 	free(out);
 
@@ -299,7 +288,7 @@ int main(void)
 		snprintf(text, sizeof(text), "pid %ld", (long)getpid());
 		ok(rc == -EBUSY && strstr(err.msg, "ihk_destroy_os") && strstr(err.msg, text),
 		   "teardown stuck: error names destroy and the holder (%s)", err.msg);
-		out = capture_check(&cfg, &rc);
+		out = capture(mck_lwk_check, &cfg, &rc);
 		is_int(rc, 1, "node reported not clean while stuck");
 		ok(out && strstr(out, "job record: 43"), "the record stays for recovery");
 		free(out);
@@ -370,7 +359,7 @@ int main(void)
 	rc = mck_lwk_boot(&cfg, &job, &err);
 	is_int(rc, 0, "boot job 46 (%s)", rc ? err.msg : "ok");
 	usleep(300 * 1000);
-	out = capture_status(&cfg, &rc);
+	out = capture(mck_lwk_status, &cfg, &rc);
 	ok(out && strstr(out, "os 0: PANIC"), "status shows the panic");
 	free(out);
 	rc = mck_lwk_teardown(&cfg, 46, &err);

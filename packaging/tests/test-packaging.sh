@@ -8,12 +8,7 @@
 : "${top_builddir:?run me through make check}"
 : "${PACKAGE_VERSION:?run me through make check}"
 
-n=0 failed=0
-ok() {	# ok EXIT-STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"
-	else failed=$((failed + 1)); echo "not ok $n - $2"; fi
-}
+. "$top_srcdir/tests/tap.sh"
 SPEC=$top_srcdir/packaging/rpm/slurm-mckernel.spec
 DEB=$top_srcdir/packaging/debian
 for f in "$SPEC" "$DEB/changelog" "$DEB/control" "$DEB/slurm-mckernel.install" \
@@ -107,10 +102,4 @@ left=$(cd "$T/root" && find . \( -type f -o -type l \) | tr '\n' ' ')
 test -z "$left"
 ok $? "uninstall removes every file ($left)"
 
-echo "1..$n"
-if [ "$failed" -ne 0 ]; then
-	echo "# $failed of $n failed; files kept in $T"
-	exit 1
-fi
-rm -rf "$T"
-exit 0
+tap_done

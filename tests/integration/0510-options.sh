@@ -9,21 +9,10 @@
 # steps run each rank's own line through mcexec.
 . "$(dirname "$0")/lib.sh"
 
-CONF=$TC_ROOT/etc/mckernel.conf
-cp "$CONF" "$TC_ROOT/etc/mckernel.conf.0510"
-trap 'mv -f "$TC_ROOT/etc/mckernel.conf.0510" "$CONF"' EXIT
+save_conf 0510
+trap 'mv -f "$CONF_SAVED" "$CONF"' EXIT
 MCKCTL=$TC_BUILD/lwk/mckctl
-# Put the original configuration back once no job (epilogue) can be
-# reading it, atomically: a reader never sees a half-written file.
-add_conf() { # add_conf TEXT: append to the configuration, atomically
-	{ cat "$CONF"; printf '%s\n' "$1"; } >"$CONF.tmp" && mv -f "$CONF.tmp" "$CONF"
-}
-restore_conf() {
-	wait_no_jobs 60
-	cp "$TC_ROOT/etc/mckernel.conf.0510" "$CONF.tmp" && mv -f "$CONF.tmp" "$CONF"
-}
 
-no_jobs() { [ -z "$(as_user squeue -h -o %i 2>/dev/null)" ]; }
 ok "cluster starts clean" wait_clean 30
 ok "no job queued at the start" wait_no_jobs 60
 

@@ -7,11 +7,10 @@
 # refused by the prologue with a clear message.
 . "$(dirname "$0")/lib.sh"
 
-CONF=$TC_ROOT/etc/mckernel.conf
 USER_B=mcksecb$$
-cp "$CONF" "$TC_ROOT/etc/mckernel.conf.0520"
+save_conf 0520
 cleanup() {
-	mv -f "$TC_ROOT/etc/mckernel.conf.0520" "$CONF"
+	mv -f "$CONF_SAVED" "$CONF"
 	pkill -KILL -u "$USER_B" 2>/dev/null
 	userdel --remove "$USER_B" >/dev/null 2>&1
 	rm -f "$TC_SHARE/pwned"*
@@ -19,19 +18,9 @@ cleanup() {
 trap cleanup EXIT
 MCEXEC=$TC_BUILD/lwk/mcexec/mcexec
 MCKCTL=$TC_BUILD/lwk/mckctl
-# Put the original configuration back once no job (epilogue) can be
-# reading it, atomically: a reader never sees a half-written file.
-add_conf() { # add_conf TEXT: append to the configuration, atomically
-	{ cat "$CONF"; printf '%s\n' "$1"; } >"$CONF.tmp" && mv -f "$CONF.tmp" "$CONF"
-}
-restore_conf() {
-	wait_no_jobs 60
-	cp "$TC_ROOT/etc/mckernel.conf.0520" "$CONF.tmp" && mv -f "$CONF.tmp" "$CONF"
-}
 CTL=$TC_BUILD/ihk/double/ihk-double-ctl
 DEV=$(node_double node1)/dev/mcos0
 
-no_jobs() { [ -z "$(as_user squeue -h -o %i 2>/dev/null)" ]; }
 ok "cluster starts clean" wait_clean 30
 
 # --- no key reaches the image, kernel arguments, library or launcher

@@ -13,32 +13,8 @@
 
 MCKCTL=$TC_BUILD/lwk/mckctl
 
-cat >"$TC_SHARE/nf-step.sh" <<'SCRIPT'
-#!/bin/bash
-srun --mckernel -n2 sleep 600
-SCRIPT
-chmod 0755 "$TC_SHARE/nf-step.sh"
+write_sleep_step nf-step.sh
 
-recs_of() { grep -l "^job=$2$" "$(node_double "$1")"/mcexec/*.rec 2>/dev/null; }
-wait_ranks() { # wait_ranks JOB: both nodes run a rank of JOB
-	local i n all
-	for i in $(seq 60); do
-		all=1
-		for n in $TC_NODE_NAMES; do [ -n "$(recs_of "$n" "$1")" ] || all=0; done
-		[ $all = 1 ] && return 0
-		sleep 1
-	done
-	return 1
-}
-live_on() { # live_on NODE JOB: a proxy or program of JOB's ranks on NODE is alive
-	local r pid
-	for r in $(recs_of "$1" "$2"); do
-		for pid in $(sed -n 's/^pid=//p; s/^child=//p' "$r"); do
-			kill -0 "$pid" 2>/dev/null && return 0
-		done
-	done
-	return 1
-}
 wait_gone() { # wait_gone NODE JOB SECONDS: nothing of JOB's ranks alive on NODE
 	local i
 	for i in $(seq "$3"); do
@@ -46,11 +22,6 @@ wait_gone() { # wait_gone NODE JOB SECONDS: nothing of JOB's ranks alive on NODE
 		sleep 1
 	done
 	return 1
-}
-ended_on() { # ended_on NODE JOB: every rank record of JOB on NODE has its end
-	local r
-	for r in $(recs_of "$1" "$2"); do grep -q '^end=' "$r" || return 1; done
-	return 0
 }
 node_clean() { on_node "$1" "$MCKCTL" check >/dev/null 2>&1; }
 wait_node_clean() { # wait_node_clean NODE SECONDS
@@ -70,7 +41,6 @@ wait_node_idle() { # wait_node_idle NODE SECONDS
 	done
 	return 1
 }
-destroys() { grep "job=$2 " "$(node_double "$1")/events.log" | grep -c "call=destroy_os .*rc=0"; }
 
 ok "cluster starts clean" wait_clean 30
 

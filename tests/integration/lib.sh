@@ -73,12 +73,72 @@ wait_clean() { # wait_clean [SECONDS]
 	done
 }
 
+# The cluster has no job left (squeue empty).
+no_jobs() { [ -z "$(as_user squeue -h -o %i 2>/dev/null)" ]; }
+
 # Wait until the cluster has no job left (squeue empty), up to N seconds.
 wait_no_jobs() {
 	local limit=${1:-60} t=0
-	while [ -n "$(as_user squeue -h -o %i 2>/dev/null)" ]; do
+	while ! no_jobs; do
 		t=$((t + 1))
 		[ $t -lt "$limit" ] || return 1
 		sleep 1
 	done
+}
+
+# --- ranks of --mckernel jobs, from the mcexec double's records
+
+# $TC_SHARE/NAME: an sbatch script of one 2-rank --mckernel step sleeping 600 s.
+write_sleep_step() { # write_sleep_step NAME
+	cat >"$TC_SHARE/$1" <<'SCRIPT'
+#!/bin/bash
+srun --mckernel -n2 sleep 600
+SCRIPT
+	chmod 0755 "$TC_SHARE/$1"
+}
+recs_of() { grep -l "^job=$2$" "$(node_double "$1")"/mcexec/*.rec 2>/dev/null; }
+wait_ranks() { # wait_ranks JOB: both nodes run a rank of JOB
+	local i n all
+	for i in $(seq 60); do
+		all=1
+		for n in $TC_NODE_NAMES; do [ -n "$(recs_of "$n" "$1")" ] || all=0; done
+		[ $all = 1 ] && return 0
+		sleep 1
+	done
+	return 1
+}
+live_on() { # live_on NODE JOB: a proxy or program of JOB's ranks on NODE is alive
+	local r pid
+	for r in $(recs_of "$1" "$2"); do
+		for pid in $(sed -n 's/^pid=//p; s/^child=//p' "$r"); do
+			kill -0 "$pid" 2>/dev/null && return 0
+		done
+	done
+	return 1
+}
+ended_on() { # ended_on NODE JOB: every rank record of JOB on NODE has its end
+	local r
+	for r in $(recs_of "$1" "$2"); do grep -q '^end=' "$r" || return 1; done
+	return 0
+}
+# How many times NODE destroyed an instance of JOB.
+destroys() { grep "job=$2 " "$(node_double "$1")/events.log" | grep -c "call=destroy_os .*rc=0"; }
+
+# --- changing the cluster's mckernel.conf within one test
+
+# CONF, the cluster's configuration, saved now as CONF_SAVED
+# (mckernel.conf.TAG); the test's EXIT trap moves CONF_SAVED back.
+save_conf() { # save_conf TAG
+	CONF=$TC_ROOT/etc/mckernel.conf
+	CONF_SAVED=$TC_ROOT/etc/mckernel.conf.$1
+	cp "$CONF" "$CONF_SAVED"
+}
+# Put the original configuration back once no job (epilogue) can be
+# reading it, atomically: a reader never sees a half-written file.
+add_conf() { # add_conf TEXT: append to the configuration, atomically
+	{ cat "$CONF"; printf '%s\n' "$1"; } >"$CONF.tmp" && mv -f "$CONF.tmp" "$CONF"
+}
+restore_conf() {
+	wait_no_jobs 60
+	cp "$CONF_SAVED" "$CONF.tmp" && mv -f "$CONF.tmp" "$CONF"
 }
