@@ -362,3 +362,10 @@ int mck_valid_partition(const char *s)
 			return 0;
 	return 1;
 }
+
+void mck_hwloc_skip_device_plugins(void)
+{
+	setenv("HWLOC_PLUGINS_BLACKLIST",
+	       "hwloc_gl,hwloc_opencl,hwloc_pci,hwloc_xml_libxml,hwloc_cuda,hwloc_nvml,"
+	       "hwloc_rsmi,hwloc_levelzero", 0);
+}

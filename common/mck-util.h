@@ -58,4 +58,13 @@ int mck_complain(const char *prog, const char *fmt, ...) __attribute__((format(p
  */
 int mck_valid_partition(const char *s);
 
+/*
+ * hwloc's plugins (GL, OpenCL, PCI, libxml2...) describe devices no plan
+ * looks at, and loading them costs milliseconds in every short-lived
+ * node-side process: blacklist them before hwloc_topology_init, unless the
+ * operator has set HWLOC_PLUGINS_BLACKLIST. hwloc's built-in XML reader
+ * and its CPU and NUMA discovery remain.
+ */
+void mck_hwloc_skip_device_plugins(void);
+
 #endif

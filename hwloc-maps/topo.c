@@ -14,23 +14,9 @@
 
 #define FINGERPRINT_SUFFIX ".fingerprint"
 
-/*
- * hwloc's plugins (GL, OpenCL, PCI, libxml2) describe devices the plan
- * never looks at, and loading them costs several milliseconds in every
- * short-lived node-side process. Skip them unless the operator has set
- * HWLOC_PLUGINS_BLACKLIST already; hwloc's built-in XML reader and CPU
- * and NUMA discovery remain.
- */
-static void skip_device_plugins(void)
-{
-	setenv("HWLOC_PLUGINS_BLACKLIST",
-	       "hwloc_gl,hwloc_opencl,hwloc_pci,hwloc_xml_libxml,hwloc_cuda,hwloc_nvml,"
-	       "hwloc_rsmi,hwloc_levelzero", 0);
-}
-
 static int topo_init(hwloc_topology_t *topo, struct mck_error *err)
 {
-	skip_device_plugins();
+	mck_hwloc_skip_device_plugins();
 	if (hwloc_topology_init(topo) < 0)
 		return mck_fail(err, -ENOMEM, "hwloc: cannot initialise a topology: %s",
 				strerror(errno));

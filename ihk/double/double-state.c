@@ -58,25 +58,70 @@ static int copy_path(char *buf, size_t len, const char *src)
 	return 0;
 }
 
+/*
+ * The operator configuration's two settings for the double, read once per
+ * process and again only when the file changes: every libihk call asks
+ * for the state directory, and parsing mckernel.conf each time would
+ * dominate short-lived callers such as mcexec.
+ */
+struct config_cache {
+	int valid;
+	char path[PATH_MAX];
+	struct timespec mtime;
+	off_t size;
+	int found;		/* the file exists (else built-in defaults) */
+	char state[PATH_MAX];
+	char topology[PATH_MAX];
+};
+
+static int config_settings(const char **state, const char **topology)
+{
+	static struct config_cache cache;
+	const char *path = mck_config_default_path(NULL);
+	struct mck_config cfg;
+	struct mck_error err;
+	struct stat st;
+	int exists = stat(path, &st) == 0;
+
+	if (cache.valid && !strcmp(cache.path, path) && cache.found == exists &&
+	    (!exists || (st.st_size == cache.size &&
+			 st.st_mtim.tv_sec == cache.mtime.tv_sec &&
+			 st.st_mtim.tv_nsec == cache.mtime.tv_nsec)))
+		goto done;
+	memset(&cache, 0, sizeof(cache));
+	memset(&cfg, 0, sizeof(cfg));
+	if (mck_config_load(NULL, NULL, &cfg, &err) == 0) {
+		copy_path(cache.state, sizeof(cache.state),
+			  cfg.ihk_double_state ? cfg.ihk_double_state : "");
+		copy_path(cache.topology, sizeof(cache.topology),
+			  cfg.ihk_double_topology ? cfg.ihk_double_topology : "");
+		mck_config_free(&cfg);
+		/* Cache only what was read whole; a bad file is read again. */
+		copy_path(cache.path, sizeof(cache.path), path);
+		cache.found = exists;
+		if (exists) {
+			cache.mtime = st.st_mtim;
+			cache.size = st.st_size;
+		}
+		cache.valid = 1;
+	}
+done:
+	*state = cache.state;
+	*topology = cache.topology;
+	return 0;
+}
+
 /* Environment, else the operator configuration (documented lookup). */
 static int setting(const char *env, int want_state, char *buf, size_t len)
 {
 	const char *e = getenv(env);
-	struct mck_config cfg;
-	struct mck_error err;
-	int rc = -ENOENT;
+	const char *state, *topology, *v;
 
 	if (e && *e)
 		return copy_path(buf, len, e);
-	memset(&cfg, 0, sizeof(cfg));
-	if (mck_config_load(NULL, NULL, &cfg, &err) == 0) {
-		const char *v = want_state ? cfg.ihk_double_state : cfg.ihk_double_topology;
-
-		if (v && *v)
-			rc = copy_path(buf, len, v);
-	}
-	mck_config_free(&cfg);
-	return rc;
+	config_settings(&state, &topology);
+	v = want_state ? state : topology;
+	return *v ? copy_path(buf, len, v) : -ENOENT;
 }
 
 int ihkd_state_dir(char *buf, size_t len)
@@ -125,6 +170,7 @@ static int topo_read(const char *xml, struct ihkd_topo *t)
 	int rc = -EINVAL;
 
 	memset(t, 0, sizeof(*t));
+	mck_hwloc_skip_device_plugins();
 	if (hwloc_topology_init(&topo))
 		return -ENOMEM;
 	if (xml && *xml) {
