@@ -21,12 +21,12 @@
 
 enum {
 	K_PROLOGFLAGS, K_PROLOG, K_EPILOG, K_PET, K_SLURMDPARAMS, K_TASKPLUGIN,
-	K_PLUGSTACK, K_BATCHSTART, K_NKEYS
+	K_PLUGSTACK, K_BATCHSTART, K_KILLONBADEXIT, K_NKEYS
 };
 
 static const char *const key_names[K_NKEYS] = {
 	"PrologFlags", "Prolog", "Epilog", "PrologEpilogTimeout", "SlurmdParameters",
-	"TaskPlugin", "PlugStackConfig", "BatchStartTimeout",
+	"TaskPlugin", "PlugStackConfig", "BatchStartTimeout", "KillOnBadExit",
 };
 
 /* Lines whose words describe an entity, not global settings. */
@@ -344,6 +344,13 @@ static void check_settings(struct check *c, const struct mck_config *cfg)
 		finding(c, c->file, s[K_BATCHSTART].line, "warning", "BatchStartTimeout %ld s is "
 			"shorter than boot_timeout = %d s: a batch job whose boot is slow fails to "
 			"start; set BatchStartTimeout=%d", v, cfg->boot_timeout, cfg->boot_timeout);
+
+	if (!s[K_KILLONBADEXIT].value || strcmp(s[K_KILLONBADEXIT].value, "1"))
+		finding(c, c->file, s[K_KILLONBADEXIT].line, "warning", "KillOnBadExit %s: when "
+			"McKernel panics or hangs on one node only its ranks end, and the job's "
+			"ranks on other nodes wait for them until the time limit; set "
+			"KillOnBadExit=1 (or tell users to run srun -K)",
+			s[K_KILLONBADEXIT].value ? s[K_KILLONBADEXIT].value : "not set (0)");
 
 	if (!s[K_SLURMDPARAMS].value || !list_has(s[K_SLURMDPARAMS].value, "config_overrides"))
 		finding(c, c->file, s[K_SLURMDPARAMS].line, "error", "SlurmdParameters lacks "

@@ -16,6 +16,7 @@ Epilog=/opt/sbin/mck-epilogue
 PrologFlags=Contain,X11
 PrologEpilogTimeout=60
 BatchStartTimeout=30
+KillOnBadExit=1
 SlurmdParameters=config_overrides
 TaskPlugin=task/affinity,task/cgroup
 NodeName=n[1-2] CPUs=8 Prolog=/not/a/global/key
@@ -58,6 +59,9 @@ cs; test $? -eq 1 && test "$(lines)" = 1 && grep -q "error: PrologEpilogTimeout=
 ok $? "PrologEpilogTimeout too short: error ($(cat "$T/out"))"
 good; edit 's/^PrologEpilogTimeout=.*/PrologEpilogTimeout=7/'
 cs; ok $? "PrologEpilogTimeout just long enough: no error"
+good; edit '/^KillOnBadExit=/d'
+cs; test $? -eq 0 && test "$(lines)" = 1 && grep -q "warning: KillOnBadExit not set (0): when McKernel panics or hangs on one node only .*set KillOnBadExit=1" "$T/out"
+ok $? "KillOnBadExit missing: warning, exit 0 ($(cat "$T/out"))"
 good; edit '/^PrologEpilogTimeout=/d'
 cs; ok $? "PrologEpilogTimeout unset: only a warning, exit 0"
 test "$(lines)" = 1 && grep -q "warning: PrologEpilogTimeout not set (unlimited): .*set PrologEpilogTimeout=36" "$T/out"
@@ -94,7 +98,7 @@ cs; test $? -eq 1 && grep -q "^$E/plugstack.conf: error: cannot read" "$T/out"; 
 # Include lines: a note, not followed
 good; echo "Include /etc/slurm/nodes.conf" >> "$E/slurm.conf"
 cs; ok $? "Include: exit 0"
-grep -q "^$E/slurm.conf:12: note: Include /etc/slurm/nodes.conf not read" "$T/out"; ok $? "Include: a note ($(cat "$T/out"))"
+grep -q "^$E/slurm.conf:13: note: Include /etc/slurm/nodes.conf not read" "$T/out"; ok $? "Include: a note ($(cat "$T/out"))"
 
 # several problems: one line each
 good; edit '/^PrologFlags=/d; /^SlurmdParameters=/d; /^PrologEpilogTimeout=/d'
