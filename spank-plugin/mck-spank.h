@@ -16,6 +16,7 @@
 #include <slurm/spank.h>
 
 #include "argv.h"
+#include "mck-config.h"
 #include "mck-options.h"
 
 #define MCK_SPANK_PREFIX "spank_mckernel: "
@@ -28,6 +29,13 @@ struct mck_spank_ctx {
 	char *opt_value;		/* its argument, NULL for bare --mckernel */
 	struct mck_options opts;	/* parsed value (common/mck-options.h) */
 	char step_error[1024];		/* why this step cannot run, "" if it can */
+	/*
+	 * mckernel.conf as the step's check in slurmstepd loaded it, for the
+	 * job's partition: the tasks are forked afterwards and use it rather
+	 * than each parsing the file again.
+	 */
+	struct mck_config step_cfg;
+	int step_cfg_loaded;
 };
 
 /* Option callback work, per side. 0 or -1 (message already logged). */

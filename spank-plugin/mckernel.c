@@ -111,6 +111,8 @@ int slurm_spank_exit(spank_t sp, int ac, char **av)
 {
 	free(ctx.config_path);
 	free(ctx.opt_value);
+	if (ctx.step_cfg_loaded)
+		mck_config_free(&ctx.step_cfg);
 	memset(&ctx, 0, sizeof(ctx));
 	return 0;
 }

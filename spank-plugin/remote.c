@@ -431,7 +431,8 @@ static int task_options(spank_t sp, struct mck_spank_ctx *ctx, const struct mck_
 
 int mck_spank_remote_task_init(spank_t sp, struct mck_spank_ctx *ctx)
 {
-	struct mck_config cfg;
+	struct mck_config own = { 0 };
+	const struct mck_config *cfg = &ctx->step_cfg;
 	struct mck_jobrec rec = { 0 };
 	struct mck_error err = { 0 };
 	struct task_info t = { 0 };
@@ -453,24 +454,29 @@ int mck_spank_remote_task_init(spank_t sp, struct mck_spank_ctx *ctx)
 	}
 	if (get_task_info(sp, &t) < 0)
 		return -1;
-	rc = mck_config_load(ctx->config_path,
-			     mck_spank_env_get(t.env, "SLURM_JOB_PARTITION"), &cfg, &err);
-	if (rc < 0) {
-		slurm_error(MCK_SPANK_PREFIX "%s (%s)", err.msg, strerror(-rc));
-		return -1;
+	if (!ctx->step_cfg_loaded) {
+		/* The step's check did not load it (it always does in slurmstepd). */
+		rc = mck_config_load(ctx->config_path,
+				     mck_spank_env_get(t.env, "SLURM_JOB_PARTITION"), &own, &err);
+		if (rc < 0) {
+			slurm_error(MCK_SPANK_PREFIX "%s (%s)", err.msg, strerror(-rc));
+			return -1;
+		}
+		cfg = &own;
 	}
 	rc = -1;
-	if (read_job_instance(&cfg, &t, &rec) < 0)
+	if (read_job_instance(cfg, &t, &rec) < 0)
 		goto out;
-	if (task_options(sp, ctx, &cfg, &t, &mo) < 0)
+	if (task_options(sp, ctx, cfg, &t, &mo) < 0)
 		goto out;
 	if (bind_proxy_to_linux_cpus(&rec, &t) < 0)
 		goto out;
 	omp_default(&rec, t.ntasks, omp, sizeof(omp));
-	rc = run_through_mcexec(sp, &cfg, &t, rec.os, omp, &mo);
+	rc = run_through_mcexec(sp, cfg, &t, rec.os, omp, &mo);
 out:
 	mck_argv_free(mo.words);
 	mck_jobrec_free(&rec);
-	mck_config_free(&cfg);
+	if (cfg == &own)
+		mck_config_free(&own);
 	return rc;
 }

@@ -272,7 +272,7 @@ out:
 
 int mck_spank_remote_post_opt(spank_t sp, struct mck_spank_ctx *ctx)
 {
-	struct mck_config cfg;
+	struct mck_config *cfg = &ctx->step_cfg;
 	struct mck_error err = { 0 };
 	char **env = NULL;
 	const char *partition, *node;
@@ -294,16 +294,19 @@ int mck_spank_remote_post_opt(spank_t sp, struct mck_spank_ctx *ctx)
 	node = mck_spank_env_get(env, "SLURMD_NODENAME");
 	if (!node || !*node)
 		node = "this node";
-	rc = mck_config_load(ctx->config_path, partition, &cfg, &err);
+	if (ctx->step_cfg_loaded) {
+		mck_config_free(cfg);
+		ctx->step_cfg_loaded = 0;
+	}
+	rc = mck_config_load(ctx->config_path, partition, cfg, &err);
 	if (rc < 0) {
 		step_fail(ctx, "%s (%s)", err.msg, strerror(-rc));
 		return 0;
 	}
-	if (cfg.instance_policy == MCK_INSTANCE_PER_STEP &&
-	    boot_fresh_instance(sp, ctx, &cfg, partition, job, step, node) < 0)
-		goto out;
-	check_running(ctx, &cfg, job, step, node);
-out:
-	mck_config_free(&cfg);
+	ctx->step_cfg_loaded = 1;	/* kept for the step's tasks (remote.c) */
+	if (cfg->instance_policy == MCK_INSTANCE_PER_STEP &&
+	    boot_fresh_instance(sp, ctx, cfg, partition, job, step, node) < 0)
+		return 0;
+	check_running(ctx, cfg, job, step, node);
 	return 0;	/* each task reports ctx->step_error and fails */
 }
