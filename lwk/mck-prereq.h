@@ -48,6 +48,12 @@ int mck_prereq_check(const struct mck_config *cfg, const char *modules_file,
  * there is at least one error, 0 when none (warnings and notes allowed),
  * negative errno when slurm_conf cannot be read.
  */
+/*
+ * PrologEpilogTimeout of slurm_conf in seconds (read like check-slurm
+ * reads it); 0 when unset or unlimited, -1 when the file cannot be read.
+ */
+long mck_slurm_prolog_epilog_timeout(const char *slurm_conf);
+
 int mck_check_slurm(const struct mck_config *cfg, const char *slurm_conf, FILE *out,
 		    struct mck_error *err);
 

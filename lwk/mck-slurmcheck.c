@@ -54,6 +54,10 @@ static void finding(struct check *c, const char *file, int line, const char *lev
 {
 	va_list ap;
 
+	if (!strcmp(level, "error"))
+		c->errors++;
+	if (!c->out)
+		return;	/* reading settings only */
 	if (line > 0)
 		fprintf(c->out, "%s:%d: %s: ", file, line, level);
 	else
@@ -62,8 +66,6 @@ static void finding(struct check *c, const char *file, int line, const char *lev
 	vfprintf(c->out, fmt, ap);
 	va_end(ap);
 	fputc('\n', c->out);
-	if (!strcmp(level, "error"))
-		c->errors++;
 }
 
 /* Cut a line at its comment ('#' not escaped as "\#"). */
@@ -403,4 +405,25 @@ fail:
 		free(c.set[k].value);
 	free(text);
 	return rc;
+}
+
+long mck_slurm_prolog_epilog_timeout(const char *slurm_conf)
+{
+	struct check c = { .file = slurm_conf, .out = NULL };
+	struct mck_error err;
+	char *text = NULL;
+	long value = 0;
+	int k;
+
+	if (mck_read_file(slurm_conf, &text, NULL, &err))
+		return -1;
+	if (parse_slurm_conf(&c, text) == 0 && c.set[K_PET].value &&
+	    mck_parse_long(c.set[K_PET].value, 0, LONG_MAX, &value))
+		value = 0;		/* UNLIMITED, or not a number */
+	if (value == 65534)
+		value = 0;		/* Slurm's own "unlimited" */
+	for (k = 0; k < K_NKEYS; k++)
+		free(c.set[k].value);
+	free(text);
+	return value;
 }

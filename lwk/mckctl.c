@@ -174,44 +174,6 @@ static int cmd_plan(const struct mck_config *cfg, const char *format, const char
 	return 0;
 }
 
-/*
- * PrologEpilogTimeout of the slurm.conf beside the configuration file, in
- * seconds; 0 when unset or unlimited, -1 when there is no such file.
- */
-static long prolog_epilog_timeout(const char *conf_path)
-{
-	char path[PATH_MAX], line[1024];
-	const char *slash = strrchr(conf_path, '/');
-	long value = 0;
-	FILE *f;
-
-	if (!slash)
-		return -1;
-	snprintf(path, sizeof(path), "%.*s/slurm.conf", (int)(slash - conf_path), conf_path);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		const char *key = "prologepilogtimeout";
-		char *p = line;
-
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (strncasecmp(p, key, strlen(key)))
-			continue;
-		p += strlen(key);
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p++ != '=')
-			continue;
-		value = strtol(p, NULL, 10);
-		if (!strncasecmp(p, "UNLIMITED", 9) || value < 0 || value == 65534)
-			value = 0;
-	}
-	fclose(f);
-	return value;
-}
-
 static int cmd_config_check(const char *file, const char *partition)
 {
 	struct mck_config cfg;
@@ -226,8 +188,14 @@ static int cmd_config_check(const char *file, const char *partition)
 		fprintf(stderr, "mckctl: warning: image = %s: %s\n", cfg.image, strerror(errno));
 	if (access(cfg.mcexec, X_OK))
 		fprintf(stderr, "mckctl: warning: mcexec = %s: %s\n", cfg.mcexec, strerror(errno));
-	if (*cfg.path) {
-		long pet = prolog_epilog_timeout(cfg.path);
+	if (*cfg.path && strrchr(cfg.path, '/')) {
+		char slurm_conf[PATH_MAX];
+		const char *slash = strrchr(cfg.path, '/');
+		long pet;
+
+		snprintf(slurm_conf, sizeof(slurm_conf), "%.*s/slurm.conf",
+			 (int)(slash - cfg.path), cfg.path);
+		pet = mck_slurm_prolog_epilog_timeout(slurm_conf);
 
 		if (pet > 0 && pet <= cfg.boot_timeout + cfg.shutdown_timeout)
 			fprintf(stderr, "mckctl: warning: PrologEpilogTimeout = %ld s in the slurm.conf "
