@@ -189,14 +189,14 @@ static char *job_partitions(const struct mck_spank_ctx *ctx, const char **source
 	}
 	rc = client_option("partition", &part);
 	if (rc == 1) {
-		*source = "asked for with -p/--partition, #SBATCH or *_PARTITION";
+		*source = "asked for with -p/--partition, #SBATCH -p or *_PARTITION";
 		return part;
 	}
 	if (rc == 0) {
-		*source = "the cluster's default partition (no -p given)";
+		*source = "the cluster's default, no -p given";
 		return default_partition();
 	}
-	*source = "named by the client's *_PARTITION variable (its options are not readable)";
+	*source = "named by *_PARTITION, the client's options being unreadable";
 	return partition_from_environment();
 }
 
@@ -217,11 +217,11 @@ static int check_against(const struct mck_spank_ctx *ctx, const char *partition,
 	if (mck_options_check(&ctx->opts, &cfg, &err) < 0) {
 		slurm_error(MCK_SPANK_PREFIX "%s", err.msg);
 		if (partition)
-			slurm_error(MCK_SPANK_PREFIX "(partition %s: %s)", partition, source);
+			slurm_error(MCK_SPANK_PREFIX "checked for partition %s: %s", partition, source);
 		goto fail;
 	}
 	if (partition)
-		slurm_verbose(MCK_SPANK_PREFIX "--mckernel checked for partition %s (%s)",
+		slurm_verbose(MCK_SPANK_PREFIX "--mckernel allowed on partition %s: %s",
 			      partition, source);
 	rc = 0;
 fail:
