@@ -151,6 +151,7 @@ int main(void)
 	 */
 	fake.asked = 1;
 	fake.job = 77;
+	fake.step = 0;
 	fake.ntasks = 3;
 	fake.argc = 5;
 	fake.argv = argv;
@@ -168,12 +169,6 @@ int main(void)
 	/* what step.c keeps for the tasks: the configuration of the job's real partition */
 	ok(mck_config_load(conf, "mck", &ctx.step_cfg, &err) == 0, "step configuration (%s)", err.msg);
 	ctx.step_cfg_loaded = 1;
-	fake.job = 77;
-	fake.step = 0;
-	fake.ntasks = 3;
-	fake.argc = 5;
-	fake.argv = argv;
-	fake.env = env;
 
 	fake.asked = 0;
 	run_task_init(&ctx, out, sizeof(out), &rc);
