@@ -141,13 +141,20 @@ static char *default_partition(void)
 	return part;
 }
 
-/* The job id srun's step goes into, 0 when srun makes a new allocation. */
+/*
+ * The job id srun's step goes into (--jobid or SLURM_JOB_ID, as srun
+ * parsed them), 0 when srun makes a new allocation.
+ */
 static uint32_t srun_existing_job(void)
 {
+	const char *env = getenv("SLURM_JOB_ID");
 	char *v = NULL, *end;
 	unsigned long id = 0;
+	int rc = client_option("jobid", &v);
 
-	if (client_option("jobid", &v) == 1) {
+	if (rc < 0 && env && *env)
+		v = strdup(env);
+	if (v) {
 		id = strtoul(v, &end, 10);
 		if (*end || id == 0 || id >= 0xfffffff0UL)
 			id = 0;
