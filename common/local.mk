@@ -3,6 +3,7 @@ noinst_LTLIBRARIES += common/libmckcommon.la
 common_libmckcommon_la_SOURCES = \
 	common/mck-error.c common/mck-error.h \
 	common/mck-lists.c common/mck-lists.h \
+	common/mck-schema.c common/mck-schema.h \
 	common/mck-config.c common/mck-config.h \
 	common/mck-options.c common/mck-options.h \
 	common/mck-jobrec.c common/mck-jobrec.h \

@@ -13,139 +13,32 @@
 #include "mck-options.h"
 #include "mck-util.h"
 
-enum key_type {
-	K_PATH,		/* absolute path */
-	K_STRING,	/* any text */
-	K_FRACTION,	/* decimal in (0, MCK_MEM_FRACTION_MAX] */
-	K_SECONDS,	/* whole seconds 1..3600 */
-	K_COUNT,	/* integer min..max */
-	K_SIZE,		/* size, 0 allowed */
-	K_SIZE4M,	/* size > 0, multiple of 4 MiB */
-	K_PREMAP,	/* SIZE[,MAX] */
-	K_BOOL,		/* yes|no */
-	K_CHOICE,	/* choice[0] -> 0, choice[1] -> 1, choice[2] -> 2 */
-	K_MEMONLY,	/* include | exclude | memory kinds (mck-lists.h) */
-	K_CPULIST,	/* CPU list */
-	K_ENV,		/* NAME=VALUE, repeatable */
-	K_USERKEYS,	/* option key names */
-};
-
-/* Groups of alternative keys: at most one per section. */
-enum key_group { G_NONE = 0, G_KEEP, G_MEM, G_COUNT };
-
-struct key_def {
-	const char *name;
-	enum key_type type;
-	size_t offset;
-	const char *help;		/* what is expected */
-	enum key_group group;
-	int mode;			/* value of cfg->keep / cfg->mem_mode it selects */
-	long min, max;			/* K_COUNT */
-	const char *choice[3];		/* K_CHOICE */
-	int empty_ok;			/* K_PATH: "" allowed (unset) */
-};
-
-#define OFF(f) offsetof(struct mck_config, f)
-#define FRACTION_HELP "a number in (0, " MCK_MEM_FRACTION_MAX_TEXT "] with at most 6 decimals"
-#define KEY(n, t, f, h, ...) { .name = n, .type = t, .offset = OFF(f), .help = h, __VA_ARGS__ }
-
-static const struct key_def keys[] = {
-	KEY("libihk", K_PATH, libihk, "an absolute path of libihk.so"),
-	KEY("mcexec", K_PATH, mcexec, "an absolute path of mcexec"),
-	KEY("mcexec_uti", K_BOOL, mcexec_uti, "yes (mcexec is built with UTI) or no"),
-	KEY("mckctl", K_PATH, mckctl, "an absolute path of mckctl"),
-	KEY("image", K_PATH, image, "an absolute path of mckernel.img"),
-	KEY("kargs", K_STRING, kargs, "kernel arguments containing hidos"),
-	KEY("state_dir", K_PATH, state_dir, "an absolute directory for job records"),
-	KEY("device_dir", K_PATH, device_dir, "an absolute directory of the mcosN devices"),
-	KEY("topology", K_STRING, topology, "hwloc XML file, or empty for the live machine"),
-	KEY("mem_fraction", K_FRACTION, mem_fraction, FRACTION_HELP,
-	    .group = G_MEM, .mode = MCK_CFG_MEM_FRACTION),
-	KEY("boot_timeout", K_SECONDS, boot_timeout, "whole seconds, 1 to 3600"),
-	KEY("shutdown_timeout", K_SECONDS, shutdown_timeout, "whole seconds, 1 to 3600"),
-	KEY("ihk_double_state", K_PATH, ihk_double_state,
-	  "an absolute state directory of the IHK double, or nothing", .empty_ok = 1),
-	KEY("ihk_double_topology", K_STRING, ihk_double_topology, "hwloc XML for the IHK double"),
-
-	/* planner policy */
-	KEY("linux_cores", K_COUNT, linux_cores,
-	  "cores kept for Linux per NUMA node, 1 to 1024", .group = G_KEEP, .mode = MCK_CFG_KEEP_PER_NUMA, .min = 1, .max = MCK_OPT_MAX_COUNT),
-	KEY("linux_cores_per_package", K_COUNT, linux_cores,
-	  "cores kept for Linux per package, 1 to 1024", .group = G_KEEP, .mode = MCK_CFG_KEEP_PER_PACKAGE, .min = 1, .max = MCK_OPT_MAX_COUNT),
-	KEY("linux_cpus", K_CPULIST, linux_cpus,
-	  "the CPUs kept for Linux as a CPU list such as 0,24-25", .group = G_KEEP, .mode = MCK_CFG_KEEP_CPULIST),
-	KEY("smt", K_CHOICE, smt_one, "all or one", .choice = { "all", "one" }),
-	KEY("mem_size", K_SIZE4M, mem_size,
-	  "a size per NUMA node, a multiple of 4M such as 8G", .group = G_MEM, .mode = MCK_CFG_MEM_SIZE),
-	KEY("mem_keep", K_SIZE4M, mem_keep,
-	  "the size per NUMA node left to Linux, a multiple of 4M such as 2G", .group = G_MEM, .mode = MCK_CFG_MEM_KEEP),
-	KEY("memory_only_nodes", K_MEMONLY, memory_only_nodes,
-	  "include, exclude, or kinds of memory-only nodes from " MCK_MEMKINDS_NAMES " such as hbm,cxl"),
-	KEY("ikc", K_CHOICE, ikc_spread, "per-numa or spread", .choice = { "per-numa", "spread" }),
-	KEY("lwk_cpu_kind", K_CHOICE, lwk_cpu_kind_performance, "auto, all or performance",
-	  .choice = { "all", "performance", "auto" }),
-	KEY("assistant_cores", K_CHOICE, assistant_cores_lwk, "linux or mckernel",
-	  .choice = { "linux", "mckernel" }),
-
-	/* mcexec defaults */
-	KEY("mpol_threshold", K_SIZE, mpol_threshold, "a size such as 1M, or 0 for mcexec's default"),
-	KEY("extend_heap_by", K_SIZE, extend_heap_by, "a size such as 8M, or 0 for mcexec's default"),
-	KEY("stack_premap", K_PREMAP, stack_premap,
-	  "SIZE or SIZE:MAX (SIZE,MAX) such as 2M:1G, or 0 for mcexec's default"),
-	KEY("uti", K_BOOL, uti, "yes or no"),
-	KEY("disable_sched_yield", K_BOOL, disable_sched_yield, "yes or no"),
-	KEY("mpol_no_heap", K_BOOL, mpol_no_heap, "yes or no"),
-	KEY("mpol_no_stack", K_BOOL, mpol_no_stack, "yes or no"),
-	KEY("mpol_no_bss", K_BOOL, mpol_no_bss, "yes or no"),
-	KEY("mpol_shm_premap", K_BOOL, mpol_shm_premap, "yes or no"),
-
-	/* steps */
-	KEY("env", K_ENV, env, "NAME=VALUE with NAME of letters, digits and _, or nothing to empty the list"),
-	KEY("instance_policy", K_CHOICE, instance_policy, "per-job or per-step",
-	  .choice = { "per-job", "per-step" }),
-	KEY("require_exclusive", K_BOOL, require_exclusive, "yes or no"),
-
-	/* what users may change */
-	KEY("user_keys", K_USERKEYS, user_keys, "a list of option keys, all, or none"),
-	KEY("max_mem_fraction", K_FRACTION, max_mem_fraction, FRACTION_HELP),
-	KEY("max_mem_size", K_SIZE, max_mem_size, "a size such as 16G, or 0 for no limit"),
-	KEY("min_linux_cores", K_COUNT, min_linux_cores, "a core count from 1 to 1024",
-	  .min = 1, .max = MCK_OPT_MAX_COUNT),
-	KEY("max_linux_cores", K_COUNT, max_linux_cores, "a core count from 1 to 1024, or 0 for no limit",
-	  .min = 0, .max = MCK_OPT_MAX_COUNT),
-	KEY("max_procs_per_node", K_COUNT, max_procs_per_node,
-	  "a process count from 1 to 1024, or 0 for no limit", .min = 0, .max = MCK_OPT_MAX_COUNT),
-};
-
-#define NKEYS (sizeof(keys) / sizeof(keys[0]))
 #define MAX_LINE 4096
 #define MAX_FILE (1 << 20)
 #define MAX_SECTIONS 256
-#define MAX_ENV_NAME 128
 
-static const char builtin_env[] = "PMIX_MCA_gds=hash";
-
-static char **str_field(struct mck_config *cfg, const struct key_def *k)
+/* The field of a key whose value is a string (cfg owns it). */
+static char **str_field(struct mck_config *cfg, const struct mck_key *k)
 {
-	return (char **)((char *)cfg + k->offset);
+	return (char **)((char *)cfg + k->cfg[0]);
 }
 
-static int *int_field(struct mck_config *cfg, const struct key_def *k)
+static int is_string(const struct mck_key *k)
 {
-	return (int *)((char *)cfg + k->offset);
+	return k->type == MCK_T_PATH || k->type == MCK_T_STRING || k->type == MCK_T_CPULIST;
 }
 
-static uint64_t *u64_field(struct mck_config *cfg, const struct key_def *k)
+static const struct mck_key *find_key(const char *name)
 {
-	return (uint64_t *)((char *)cfg + k->offset);
+	return mck_key_find(MCK_BY_OPERATOR, name, strlen(name));
 }
 
-static const struct key_def *find_key(const char *name)
+/* The index of k among the rows (tables of struct build). */
+static int key_index(const struct mck_key *k)
 {
-	for (size_t i = 0; i < NKEYS; i++)
-		if (!strcmp(keys[i].name, name))
-			return &keys[i];
-	return NULL;
+	size_t n;
+
+	return (int)(k - mck_keys(&n));
 }
 
 static int set_string(char **field, const char *value)
@@ -156,52 +49,6 @@ static int set_string(char **field, const char *value)
 		return -ENOMEM;
 	free(*field);
 	*field = v;
-	return 0;
-}
-
-static int set_defaults(struct mck_config *cfg)
-{
-	static const struct { const char *key, *value; } defs[] = {
-		{ "libihk", MCK_DEFAULT_LIBIHK },
-		{ "mcexec", "/usr/bin/mcexec" },
-		{ "mckctl", MCK_SBINDIR "/mckctl" },
-		{ "image", "/usr/share/mckernel/mckernel.img" },
-		{ "kargs", "hidos ksyslogd=0" },
-		{ "state_dir", MCK_STATEDIR },
-		{ "device_dir", "/dev" },
-		{ "topology", "" },
-		{ "ihk_double_state", "" },
-		{ "ihk_double_topology", "" },
-		{ "linux_cpus", "" },
-	};
-
-	memset(cfg, 0, sizeof(*cfg));
-	for (size_t i = 0; i < sizeof(defs) / sizeof(defs[0]); i++)
-		if (set_string(str_field(cfg, find_key(defs[i].key)), defs[i].value))
-			return -ENOMEM;
-	cfg->path = strdup("");
-	cfg->mem_fraction = 0.5;
-	cfg->boot_timeout = 60;
-	cfg->shutdown_timeout = 30;
-	cfg->keep = MCK_CFG_KEEP_PER_NUMA;
-	cfg->linux_cores = 1;
-	cfg->mem_mode = MCK_CFG_MEM_FRACTION;
-	cfg->memory_only_nodes = MCK_MEMONLY_KINDS;
-	cfg->memory_only_kinds = MCK_MEMKINDS_DEFAULT;
-	cfg->ikc_spread = 1;
-	cfg->lwk_cpu_kind_performance = 2;
-	cfg->env = calloc(MCK_CONFIG_MAX_ENV + 1, sizeof(char *));
-	if (!cfg->path || !cfg->env)
-		return -ENOMEM;
-	cfg->env[0] = strdup(builtin_env);
-	if (!cfg->env[0])
-		return -ENOMEM;
-	cfg->n_env = 1;
-	cfg->user_keys = MCK_OPT_ALL;
-	cfg->max_mem_fraction = 0.9;
-	cfg->min_linux_cores = 1;
-	cfg->instance_policy = MCK_INSTANCE_PER_JOB;
-	cfg->require_exclusive = 1;
 	return 0;
 }
 
@@ -235,7 +82,7 @@ const char *mck_config_default_path(int *explicit_env)
 /* One "key = value" line, and which section it is in. */
 struct entry {
 	int section;			/* 0 global, i: sections[i - 1] */
-	const struct key_def *key;
+	const struct mck_key *key;
 	char *value;
 	int line;
 };
@@ -259,13 +106,18 @@ static void parsed_free(struct parsed *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* The names of the keys the operator may set, joined by ", ". */
 static void list_keys(char *buf, size_t len)
 {
-	size_t used = 0;
+	const struct mck_key *keys;
+	size_t used = 0, n;
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < NKEYS && used < len; i++)
-		used += snprintf(buf + used, len - used, "%s%s", i ? ", " : "", keys[i].name);
+	keys = mck_keys(&n);
+	for (size_t i = 0; i < n && used < len; i++)
+		if (keys[i].who & MCK_BY_OPERATOR)
+			used += snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+					 keys[i].name);
 }
 
 /* A "[partition NAME]" header in s (trimmed, starts with '['). */
@@ -307,7 +159,7 @@ static int parse_section(struct parsed *p, char *s, int line, struct mck_error *
 static int parse_entry(struct parsed *p, char *s, int line, struct mck_error *err)
 {
 	char *eq = strchr(s, '='), *key, *value;
-	const struct key_def *k;
+	const struct mck_key *k;
 	struct entry *e;
 	char q[80];
 
@@ -389,39 +241,20 @@ static int parse_text(struct parsed *p, const char *text, size_t len,
 /* While building one partition's settings: where each key was set. */
 struct build {
 	const struct parsed *p;
-	int line_of[NKEYS];		/* line each key was last set, 0 = default */
-	int given[NKEYS];		/* line in the current section, 0 = not */
-	int group_key[G_COUNT];		/* key index given in the current section per group */
+	int line_of[MCK_SCHEMA_MAX_KEYS]; /* line each key was last set, 0 = default */
+	int given[MCK_SCHEMA_MAX_KEYS];	/* line in the current section, 0 = not */
+	int group_key[MCK_G_COUNT];	/* key index given in the current section per group */
 };
 
-static int fail_value(struct mck_error *err, const struct parsed *p,
-		      const struct entry *e, const char *expected)
+/* Add or replace the entry NAME=VALUE parsed in v; "" (v->n 0) empties the list. */
+static int set_env(struct mck_config *cfg, const char *value, const struct mck_value *v,
+		   struct mck_error *why)
 {
-	char q[80];
-
-	return mck_fail(err, -EINVAL, "%s:%d: %s = '%s': expected %s", p->file, e->line,
-			e->key->name, mck_quote(e->value, q, sizeof(q)), expected);
-}
-
-static int valid_env_name(const char *s, size_t n)
-{
-	if (n == 0 || n > MAX_ENV_NAME || isdigit((unsigned char)s[0]))
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_')
-			return 0;
-	return 1;
-}
-
-static int apply_env(struct mck_config *cfg, const struct parsed *p,
-		     const struct entry *e, struct mck_error *err)
-{
-	const char *v = e->value, *eq = strchr(v, '=');
-	size_t nlen;
-	char *name, *val, *word;
+	size_t nlen = (size_t)v->n;
+	char *word;
 	int i;
 
-	if (!*v) {	/* "env =": empty the list inherited so far */
+	if (!nlen) {	/* "env =": empty the list inherited so far */
 		for (i = 0; i < cfg->n_env; i++) {
 			free(cfg->env[i]);
 			cfg->env[i] = NULL;
@@ -429,35 +262,14 @@ static int apply_env(struct mck_config *cfg, const struct parsed *p,
 		cfg->n_env = 0;
 		return 0;
 	}
-	if (!eq)
-		return fail_value(err, p, e, e->key->help);
-	name = strndup(v, eq - v);
-	if (!name)
-		return mck_fail(err, -ENOMEM, "out of memory");
-	val = mck_trim(name);	/* reuse: trims the name in place */
-	nlen = strlen(val);
-	if (!valid_env_name(val, nlen)) {
-		free(name);
-		return fail_value(err, p, e, e->key->help);
-	}
-	{
-		const char *value = eq + 1;
-
-		while (isspace((unsigned char)*value))
-			value++;
-		if (asprintf(&word, "%s=%s", val, value) < 0) {
-			free(name);
-			return mck_fail(err, -ENOMEM, "out of memory");
-		}
-	}
-	free(name);
+	if (asprintf(&word, "%.*s=%s", (int)nlen, value, value + v->size) < 0)
+		return mck_fail(why, -ENOMEM, "out of memory");
 	for (i = 0; i < cfg->n_env; i++)
 		if (!strncmp(cfg->env[i], word, nlen + 1))
 			break;
 	if (i == MCK_CONFIG_MAX_ENV) {
 		free(word);
-		return mck_fail(err, -EINVAL, "%s:%d: env: more than %d entries",
-				p->file, e->line, MCK_CONFIG_MAX_ENV);
+		return mck_fail(why, -ENOSPC, "env: more than %d entries", MCK_CONFIG_MAX_ENV);
 	}
 	free(cfg->env[i]);
 	cfg->env[i] = word;
@@ -466,173 +278,88 @@ static int apply_env(struct mck_config *cfg, const struct parsed *p,
 	return 0;
 }
 
-static int apply_user_keys(struct mck_config *cfg, const struct parsed *p,
-			   const struct entry *e, struct mck_error *err)
+/* Parse and store one value of k; selecting one of a group of alternatives. */
+static int set_value(struct mck_config *cfg, const struct mck_key *k, const char *value,
+		     struct mck_error *why)
 {
-	const char *s = e->value;
-	unsigned mask = 0;
-	char q[80], all[256];
+	struct mck_value v;
+	int rc = mck_key_parse(k, value, &v, why);
 
-	mck_option_keys_format(MCK_OPT_ALL, all, sizeof(all));
-	if (!strcmp(s, "none") || !*s) {
-		cfg->user_keys = 0;
-		return 0;
-	}
-	if (!strcmp(s, "all")) {
-		cfg->user_keys = MCK_OPT_ALL;
-		return 0;
-	}
-	while (*s) {
-		size_t n;
-		int key;
-
-		while (*s == ',' || isspace((unsigned char)*s))
-			s++;
-		if (!*s)
-			break;
-		n = strcspn(s, ", \t");
-		key = mck_option_key_find(s, n);
-		if (key < 0) {
-			char word[80];
-
-			snprintf(word, sizeof(word), "%.*s", (int)(n > 64 ? 64 : n), s);
-			return mck_fail(err, -EINVAL,
-					"%s:%d: user_keys = '%s': unknown option key '%s': expected a list of %s, or all, or none",
-					p->file, e->line, mck_quote(e->value, q, sizeof(q)),
-					mck_quote(word, word, sizeof(word)), all);
-		}
-		if (mask & MCK_OPT_BIT(key))
-			return mck_fail(err, -EINVAL,
-					"%s:%d: user_keys = '%s': key '%s' is listed twice",
-					p->file, e->line, mck_quote(e->value, q, sizeof(q)),
-					mck_option_key_name(key));
-		mask |= MCK_OPT_BIT(key);
-		s += n;
-	}
-	cfg->user_keys = mask;
-	return 0;
-}
-
-/* mck_parse_long of digits only: no sign, no leading blank. */
-static int parse_strict_long(const char *s, long min, long max, long *out)
-{
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	return mck_parse_long(s, min, max, out);
-}
-
-/* Validate and store one value. */
-static int apply_value(struct mck_config *cfg, const struct parsed *p,
-		       const struct entry *e, struct mck_error *err)
-{
-	const struct key_def *k = e->key;
-	const char *value = e->value;
-
-	switch (k->type) {
-	case K_PATH:
-		if (value[0] != '/' && !(k->empty_ok && !*value))
-			return fail_value(err, p, e, k->help);
-		/* fall through */
-	case K_STRING:
+	if (rc)
+		return rc;
+	if (is_string(k)) {
 		if (set_string(str_field(cfg, k), value))
-			return mck_fail(err, -ENOMEM, "out of memory");
-		return 0;
-	case K_FRACTION: {
-		double d = 0;
-		int rc = mck_mem_fraction_parse(value, &d);
-		char q[80];
-
-		if (rc == -2)
-			return mck_fail(err, -EINVAL, "%s:%d: %s = %s is above "
-					MCK_MEM_FRACTION_MAX_TEXT ": %s", p->file, e->line, k->name,
-					mck_quote(value, q, sizeof(q)), MCK_MEM_FRACTION_WHY);
+			return mck_fail(why, -ENOMEM, "out of memory");
+	} else if (k->type == MCK_T_ENV) {
+		rc = set_env(cfg, value, &v, why);
 		if (rc)
-			return fail_value(err, p, e, k->help);
-		*(double *)((char *)cfg + k->offset) = d;
-		break;
+			return rc;
+	} else {
+		mck_key_store(k, &v, cfg, k->cfg);
 	}
-	case K_SECONDS:
-	case K_COUNT: {
-		long v;
-
-		if (parse_strict_long(value, k->type == K_SECONDS ? 1 : k->min,
-				      k->type == K_SECONDS ? 3600 : k->max, &v))
-			return fail_value(err, p, e, k->help);
-		*int_field(cfg, k) = (int)v;
-		break;
-	}
-	case K_SIZE:
-	case K_SIZE4M: {
-		uint64_t v;
-
-		if (mck_size_parse(value, &v) ||
-		    (k->type == K_SIZE4M && (v == 0 || v % MCK_MEM_UNIT)))
-			return fail_value(err, p, e, k->help);
-		*u64_field(cfg, k) = v;
-		break;
-	}
-	case K_PREMAP:
-		if (mck_premap_parse(value, 1, &cfg->stack_premap, &cfg->stack_premap_max))
-			return fail_value(err, p, e, k->help);
-		break;
-	case K_BOOL:
-		if (!strcmp(value, "yes"))
-			*int_field(cfg, k) = 1;
-		else if (!strcmp(value, "no"))
-			*int_field(cfg, k) = 0;
-		else
-			return fail_value(err, p, e, k->help);
-		break;
-	case K_CHOICE: {
-		int c = 0;
-
-		while (c < 3 && k->choice[c] && strcmp(value, k->choice[c]))
-			c++;
-		if (c == 3 || !k->choice[c])
-			return fail_value(err, p, e, k->help);
-		*int_field(cfg, k) = c;
-		break;
-	}
-	case K_MEMONLY: {
-		struct mck_error sub = { 0 };
-		enum mck_memonly_mode mode;
-
-		if (mck_memonly_parse(value, &mode, &cfg->memory_only_kinds, &sub))
-			return fail_value(err, p, e, k->help);
-		*int_field(cfg, k) = mode;
-		break;
-	}
-	case K_CPULIST: {
-		struct mck_error sub = { 0 };
-		int *cpus = NULL, n = 0;
-
-		if (mck_cpulist_parse(value, &cpus, &n, &sub))
-			return fail_value(err, p, e, k->help);
-		free(cpus);
-		if (set_string(str_field(cfg, k), value))
-			return mck_fail(err, -ENOMEM, "out of memory");
-		break;
-	}
-	case K_ENV:
-		return apply_env(cfg, p, e, err);
-	case K_USERKEYS:
-		return apply_user_keys(cfg, p, e, err);
-	}
-	/* Selecting one of a group of alternatives. */
-	if (k->group == G_KEEP) {
+	if (k->group == MCK_G_KEEP) {
 		cfg->keep = k->mode;
-		if (k->mode != MCK_CFG_KEEP_CPULIST && set_string(&cfg->linux_cpus, ""))
-			return mck_fail(err, -ENOMEM, "out of memory");
-	} else if (k->group == G_MEM) {
+		if (k->mode != MCK_KEEP_CPULIST && set_string(&cfg->linux_cpus, ""))
+			return mck_fail(why, -ENOMEM, "out of memory");
+	} else if (k->group == MCK_G_MEM) {
 		cfg->mem_mode = k->mode;
 	}
 	return 0;
 }
 
-static const char *group_names(enum key_group g)
+int mck_config_set(struct mck_config *cfg, const struct mck_key *k, const char *value,
+		   struct mck_error *why)
 {
-	return g == G_KEEP ? "linux_cores, linux_cores_per_package, linux_cpus"
-			   : "mem_fraction, mem_size, mem_keep";
+	if (!(k->who & (MCK_BY_OPERATOR | MCK_BY_MAPS)))
+		return mck_fail(why, -EINVAL, "%s is not a key of mckernel.conf", k->name);
+	return set_value(cfg, k, value, why);
+}
+
+/* The built-in settings: every key's default, parsed like a line of the file. */
+static int set_defaults(struct mck_config *cfg, struct mck_error *err)
+{
+	const struct mck_key *keys;
+	size_t n;
+
+	memset(cfg, 0, sizeof(*cfg));
+	keys = mck_keys(&n);
+	cfg->path = strdup("");
+	cfg->env = calloc(MCK_CONFIG_MAX_ENV + 1, sizeof(char *));
+	if (!cfg->path || !cfg->env)
+		return mck_fail(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		if ((keys[i].who & MCK_BY_OPERATOR) && is_string(&keys[i]) &&
+		    set_string(str_field(cfg, &keys[i]), ""))
+			return mck_fail(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		struct mck_error why = { 0 };
+		int rc;
+
+		if (!(keys[i].who & MCK_BY_OPERATOR) || !keys[i].def)
+			continue;
+		rc = set_value(cfg, &keys[i], keys[i].def, &why);
+		if (rc)
+			return mck_fail(err, rc, "built-in default %s = %s: %s", keys[i].name,
+					keys[i].def, why.msg[0] ? why.msg : keys[i].expected);
+	}
+	return 0;
+}
+
+/* One line's value into cfg; a refusal as FILE:LINE: with the key's message. */
+static int apply_value(struct mck_config *cfg, const struct parsed *p,
+		       const struct entry *e, struct mck_error *err)
+{
+	struct mck_error why = { 0 }, msg = { 0 };
+	int rc = set_value(cfg, e->key, e->value, &why);
+
+	if (rc == -EINVAL || rc == -ERANGE)
+		mck_key_fail(&msg, e->key, MCK_BY_OPERATOR, e->value, rc, &why);
+	else if (rc)
+		msg = why;
+	if (rc)
+		return mck_fail(err, rc == -ENOMEM ? -ENOMEM : -EINVAL, "%s:%d: %s",
+				p->file, e->line, msg.msg);
+	return 0;
 }
 
 /* Apply the entries of one section, with the once-per-section rules. */
@@ -643,26 +370,30 @@ static int apply_section(struct mck_config *cfg, struct build *b, int section,
 	int rc;
 
 	memset(b->given, 0, sizeof(b->given));
-	for (int g = 0; g < G_COUNT; g++)
+	for (int g = 0; g < MCK_G_COUNT; g++)
 		b->group_key[g] = -1;
 	for (int i = 0; i < p->n_entries; i++) {
 		const struct entry *e = &p->entries[i];
-		int ki = (int)(e->key - keys);
+		int ki = key_index(e->key);
 
 		if (e->section != section)
 			continue;
-		if (b->given[ki] && e->key->type != K_ENV)
+		if (b->given[ki] && e->key->type != MCK_T_ENV)
 			return mck_fail(err, -EINVAL,
 					"%s:%d: %s is given a second time in this section (first at line %d): keep one",
 					p->file, e->line, e->key->name, b->given[ki]);
-		if (e->key->group != G_NONE) {
+		if (e->key->group != MCK_G_NONE) {
 			int other = b->group_key[e->key->group];
+			char names[256];
+			size_t n;
 
 			if (other >= 0 && other != ki)
 				return mck_fail(err, -EINVAL,
 						"%s:%d: %s and %s (line %d) in the same section: give only one of %s",
-						p->file, e->line, e->key->name, keys[other].name,
-						b->given[other], group_names(e->key->group));
+						p->file, e->line, e->key->name, mck_keys(&n)[other].name,
+						b->given[other],
+						mck_group_names(e->key->group, MCK_BY_OPERATOR,
+								names, sizeof(names)));
 			b->group_key[e->key->group] = ki;
 		}
 		rc = apply_value(cfg, p, e, err);
@@ -677,8 +408,7 @@ static int apply_section(struct mck_config *cfg, struct build *b, int section,
 /* "FILE:LINE" where a key was set, or "FILE" / "built-in defaults". */
 static const char *where(const struct build *b, const char *key, char *buf, size_t len)
 {
-	const struct key_def *k = find_key(key);
-	int line = b ? b->line_of[k - keys] : 0;
+	int line = b ? b->line_of[key_index(find_key(key))] : 0;
 
 	if (!b || !*b->p->file)
 		snprintf(buf, len, "built-in defaults");
@@ -736,8 +466,8 @@ static int check_config(const struct mck_config *cfg, const struct build *b,
 				"%s: min_linux_cores = %d is above max_linux_cores = %d (%s)%s",
 				where(b, "min_linux_cores", w1, sizeof(w1)), cfg->min_linux_cores,
 				cfg->max_linux_cores, where(b, "max_linux_cores", w2, sizeof(w2)), part);
-	if (cfg->keep != MCK_CFG_KEEP_CPULIST) {
-		const char *key = cfg->keep == MCK_CFG_KEEP_PER_NUMA ? "linux_cores"
+	if (cfg->keep != MCK_KEEP_CPULIST) {
+		const char *key = cfg->keep == MCK_KEEP_PER_NUMA ? "linux_cores"
 								      : "linux_cores_per_package";
 		char a[32], c[32];
 
@@ -751,14 +481,14 @@ static int check_config(const struct mck_config *cfg, const struct build *b,
 			return default_beyond(b, key, a, "above", "max_linux_cores", c, part, err);
 		}
 	}
-	if (cfg->mem_mode == MCK_CFG_MEM_FRACTION && cfg->mem_fraction > cfg->max_mem_fraction) {
+	if (cfg->mem_mode == MCK_MEM_FRACTION && cfg->mem_fraction > cfg->max_mem_fraction) {
 		char a[32], c[32];
 
 		mck_fraction_format(cfg->mem_fraction, a, sizeof(a));
 		mck_fraction_format(cfg->max_mem_fraction, c, sizeof(c));
 		return default_beyond(b, "mem_fraction", a, "above", "max_mem_fraction", c, part, err);
 	}
-	if (cfg->mem_mode == MCK_CFG_MEM_SIZE && cfg->max_mem_size &&
+	if (cfg->mem_mode == MCK_MEM_SIZE && cfg->max_mem_size &&
 	    cfg->mem_size > cfg->max_mem_size) {
 		char a[32], c[32];
 
@@ -795,10 +525,9 @@ static int build_section(const struct parsed *p, int section, const char *name,
 
 	memset(&b, 0, sizeof(b));
 	b.p = p;
-	if (set_defaults(cfg)) {
-		rc = mck_fail(err, -ENOMEM, "out of memory");
+	rc = set_defaults(cfg, err);
+	if (rc)
 		goto fail;
-	}
 	if (set_string(&cfg->path, name) ||
 	    (partition && *partition && !(cfg->partition = strdup(partition)))) {
 		rc = mck_fail(err, -ENOMEM, "out of memory");
@@ -926,11 +655,14 @@ fail:
 
 void mck_config_free(struct mck_config *cfg)
 {
+	const struct mck_key *keys;
+	size_t n;
+
 	if (!cfg)
 		return;
-	for (size_t i = 0; i < NKEYS; i++)
-		if (keys[i].type == K_PATH || keys[i].type == K_STRING ||
-		    keys[i].type == K_CPULIST) {
+	keys = mck_keys(&n);
+	for (size_t i = 0; i < n; i++)
+		if ((keys[i].who & MCK_BY_OPERATOR) && is_string(&keys[i])) {
 			char **f = str_field(cfg, &keys[i]);
 
 			free(*f);
@@ -958,82 +690,46 @@ const char *mck_config_getenv(const struct mck_config *cfg, const char *name)
 }
 
 /* Is k the key in force of its group? */
-static int in_force(const struct mck_config *cfg, const struct key_def *k)
+static int in_force(const struct mck_config *cfg, const struct mck_key *k)
 {
-	if (k->group == G_KEEP)
+	if (k->group == MCK_G_KEEP)
 		return (int)cfg->keep == k->mode;
-	if (k->group == G_MEM)
+	if (k->group == MCK_G_MEM)
 		return (int)cfg->mem_mode == k->mode;
 	return 1;
 }
 
 void mck_config_print(const struct mck_config *cfg, FILE *out)
 {
-	const char *base = (const char *)cfg;
+	const struct mck_key *keys;
+	size_t n;
 
 	fprintf(out, "# configuration: %s%s%s\n",
 		*cfg->path ? cfg->path : "built-in defaults",
 		cfg->partition ? ", partition " : "",
 		cfg->partition ? cfg->partition : "");
-	for (size_t i = 0; i < NKEYS; i++) {
-		const struct key_def *k = &keys[i];
-		char buf[64], buf2[64];
+	keys = mck_keys(&n);
+	for (size_t i = 0; i < n; i++) {
+		const struct mck_key *k = &keys[i];
+		struct mck_value v;
+		char buf[256];
 
-		if (!in_force(cfg, k))
+		if (!(k->who & MCK_BY_OPERATOR) || !in_force(cfg, k))
 			continue;
-		switch (k->type) {
-		case K_PATH:
-		case K_STRING:
-		case K_CPULIST:
-			fprintf(out, "%s = %s\n", k->name, *(char *const *)(base + k->offset));
-			break;
-		case K_FRACTION:
-			mck_fraction_format(*(const double *)(base + k->offset), buf, sizeof(buf));
-			fprintf(out, "%s = %s\n", k->name, buf);
-			break;
-		case K_SECONDS:
-		case K_COUNT:
-			fprintf(out, "%s = %d\n", k->name, *(const int *)(base + k->offset));
-			break;
-		case K_SIZE:
-		case K_SIZE4M:
-			mck_size_format(*(const uint64_t *)(base + k->offset), buf, sizeof(buf));
-			fprintf(out, "%s = %s\n", k->name, buf);
-			break;
-		case K_PREMAP:
-			mck_size_format(cfg->stack_premap, buf, sizeof(buf));
-			mck_size_format(cfg->stack_premap_max, buf2, sizeof(buf2));
-			fprintf(out, "%s = %s%s%s\n", k->name, buf,
-				cfg->stack_premap_max ? ":" : "",
-				cfg->stack_premap_max ? buf2 : "");
-			break;
-		case K_BOOL:
-			fprintf(out, "%s = %s\n", k->name,
-				*(const int *)(base + k->offset) ? "yes" : "no");
-			break;
-		case K_CHOICE:
-			fprintf(out, "%s = %s\n", k->name,
-				k->choice[*(const int *)(base + k->offset)]);
-			break;
-		case K_MEMONLY:
-			mck_memonly_format(cfg->memory_only_nodes, cfg->memory_only_kinds,
-					   buf, sizeof(buf));
-			fprintf(out, "%s = %s\n", k->name, buf);
-			break;
-		case K_ENV:
+		if (k->type == MCK_T_ENV) {
 			/* Reloads to the same list: empty it unless the first entry replaces the built-in one. */
 			if (!cfg->n_env || strncmp(cfg->env[0], "PMIX_MCA_gds=", 13))
 				fprintf(out, "env =\n");
 			for (int e = 0; e < cfg->n_env; e++)
 				fprintf(out, "env = %s\n", cfg->env[e]);
-			break;
-		case K_USERKEYS: {
-			char list[256];
-
-			mck_option_keys_format(cfg->user_keys, list, sizeof(list));
-			fprintf(out, "%s = %s\n", k->name, list);
-			break;
+			continue;
 		}
+		mck_key_load(k, cfg, k->cfg, &v);
+		if (is_string(k)) {
+			fprintf(out, "%s = %s\n", k->name, v.text);
+			continue;
 		}
+		mck_key_format(k, &v, buf, sizeof(buf));
+		fprintf(out, "%s = %s\n", k->name, buf);
 	}
 }

@@ -22,7 +22,10 @@
  * global lines, then the partition's), an entry replacing one of the same
  * NAME; "env =" with nothing empties the list inherited so far.
  * Every partition section is checked, not only the one asked for.
- * doc/mckernel.conf.5 documents every key.
+ * The keys, their types, limits and built-in defaults are the rows of
+ * common/mck-schema.c the operator may set (MCK_BY_OPERATOR); every value
+ * is parsed there. doc/mckernel.conf.5 documents every key
+ * (common/test-schema checks it against the rows).
  */
 #ifndef MCK_CONFIG_H
 #define MCK_CONFIG_H
@@ -33,20 +36,7 @@
 
 #include "mck-error.h"
 #include "mck-lists.h"
-
-/* Which cores stay with Linux (hwloc-maps/mck-policy.h maps these to the planner). */
-enum mck_cfg_keep {
-	MCK_CFG_KEEP_PER_NUMA = 0,	/* linux_cores per NUMA node with CPUs */
-	MCK_CFG_KEEP_PER_PACKAGE,	/* linux_cores_per_package */
-	MCK_CFG_KEEP_CPULIST,		/* linux_cpus */
-};
-
-/* How McKernel's memory per NUMA node is given. */
-enum mck_cfg_mem {
-	MCK_CFG_MEM_FRACTION = 0,	/* mem_fraction */
-	MCK_CFG_MEM_SIZE,		/* mem_size */
-	MCK_CFG_MEM_KEEP,		/* mem_keep: all but this much */
-};
+#include "mck-schema.h"
 
 /* When instances are booted. */
 enum mck_instance_policy {
@@ -78,19 +68,22 @@ struct mck_config {
 	char *ihk_double_state;
 	char *ihk_double_topology;
 
-	/* Planner policy defaults (hwloc-maps/mck-policy.h). */
-	enum mck_cfg_keep keep;	/* which of the three keys below is in force */
+	/*
+	 * Planner policy defaults (hwloc-maps/mck-policy.h), in the planner's
+	 * own modes (mck-schema.h).
+	 */
+	enum mck_keep_mode keep; /* which of the three keys below is in force */
 	int linux_cores;	/* linux_cores or linux_cores_per_package, >= 1 */
 	char *linux_cpus;	/* linux_cpus: CPU list kept for Linux, "" unless keep is CPULIST */
 	int smt_one;		/* smt = one: 1; all: 0 */
-	enum mck_cfg_mem mem_mode; /* mem_fraction above, or one of the two below */
+	enum mck_mem_mode mem_mode; /* mem_fraction above, or one of the two below */
 	uint64_t mem_size;	/* mem_size: bytes per NUMA node */
 	uint64_t mem_keep;	/* mem_keep: bytes per NUMA node left to Linux */
-	int memory_only_nodes;	/* memory_only_nodes: enum mck_memonly_mode (mck-lists.h) */
+	enum mck_memonly_mode memory_only_nodes;
 	unsigned memory_only_kinds; /* with MCK_MEMONLY_KINDS: MCK_MEMKIND_* bits (default hbm) */
-	int ikc_spread;		/* ikc = spread (default): 1; per-numa: 0 */
-	int lwk_cpu_kind_performance; /* lwk_cpu_kind = all: 0; performance: 1; auto (default): 2 */
-	int assistant_cores_lwk; /* assistant_cores = mckernel: 1; linux (default): 0 */
+	enum mck_ikc_mode ikc;
+	enum mck_cpu_kind_mode lwk_cpu_kind;
+	enum mck_assistant_mode assistant_cores;
 
 	/* mcexec defaults for every rank (0 / no: option not passed). */
 	uint64_t mpol_threshold;
@@ -139,6 +132,16 @@ int mck_config_load_buffer(const char *text, size_t len, const char *name,
 			   struct mck_error *err);
 
 void mck_config_free(struct mck_config *cfg);
+
+/*
+ * Set one key of cfg as a line of the file would (its parser, its group
+ * of alternatives), for settings from elsewhere than a file: mck-maps's
+ * flags. k must be one the operator or mck-maps may set. 0; or what
+ * mck_key_parse returns, with why for mck_key_fail; -ENOSPC (why says
+ * it) for an env list already full; -ENOMEM.
+ */
+int mck_config_set(struct mck_config *cfg, const struct mck_key *k, const char *value,
+		   struct mck_error *why);
 
 /* The value of NAME in cfg's env list, or NULL. */
 const char *mck_config_getenv(const struct mck_config *cfg, const char *name);

@@ -2,7 +2,6 @@
 #include "config.h"
 #include <ctype.h>
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,51 +10,51 @@
 #include "mck-lists.h"
 #include "mck-options.h"
 
-static const struct {
-	const char *name;
-	const char *expected;	/* what a valid value looks like */
-} opt_keys[MCK_OPT_NKEYS] = {
-	[MCK_OPT_MEM] = { "mem",
-		"a fraction of each NUMA node in (0, " MCK_MEM_FRACTION_MAX_TEXT "] with at most 6 decimals such as 0.6, "
-		"or a size with a unit "
-		"(k, M, G, T) that is a multiple of 4M such as 8G" },
-	[MCK_OPT_LINUX_CORES] = { "linux_cores", "a core count from 1 to 1024" },
-	[MCK_OPT_SMT] = { "smt", "all or one" },
-	[MCK_OPT_PROCS] = { "procs", "a process count from 1 to 1024" },
-	[MCK_OPT_MPOL_THRESHOLD] = { "mpol_threshold", "a size such as 1M, or 0 for mcexec's default" },
-	[MCK_OPT_EXTEND_HEAP_BY] = { "extend_heap_by", "a size such as 8M, or 0 for mcexec's default" },
-	[MCK_OPT_STACK_PREMAP] = { "stack_premap",
-		"a size or SIZE:MAX such as 2M:1G, or 0 for mcexec's default" },
-	[MCK_OPT_UTI] = { "uti", "yes or no" },
-};
+/* The name of user key i. */
+static const char *key_name(int i)
+{
+	const struct mck_key *k = mck_key_of_option((enum mck_opt_key)i);
 
-static const char help_text[] =
-	"Run the step's tasks on a McKernel instance booted for the job. "
-	"Alone: the partition's defaults. With KEY=VALUE[,KEY=VALUE...]: "
-	"mem=F|SIZE (McKernel memory per NUMA node: fraction such as 0.6 or size such as 8G), "
-	"linux_cores=N (cores kept for Linux per NUMA node), "
-	"smt=all|one (hardware threads per McKernel core), "
-	"procs=N (processes per node, must match the step's tasks per node), "
-	"mpol_threshold=SIZE, extend_heap_by=SIZE, stack_premap=SIZE[:MAX], uti=yes|no "
-	"(mcexec options). The partition decides which keys users may set and their limits "
-	"(mckernel.conf(5)).";
+	return k ? k->name : NULL;
+}
 
+/*
+ * The help of --mckernel, written from the user keys of the schema:
+ * "mem=F|SIZE (McKernel memory per NUMA node: ...), ...".
+ */
 const char *mck_options_help(void)
 {
-	return help_text;
+	static char help[1536];
+	size_t used;
+
+	if (help[0])
+		return help;
+	used = snprintf(help, sizeof(help),
+			"Run the step's tasks on a McKernel instance booted for the job. "
+			"Alone: the partition's defaults. With KEY=VALUE[,KEY=VALUE...]: ");
+	for (int i = 0; i < MCK_OPT_NKEYS && used < sizeof(help); i++) {
+		const struct mck_key *k = mck_key_of_option((enum mck_opt_key)i);
+
+		used += snprintf(help + used, sizeof(help) - used, "%s%s=%s (%s)",
+				 i ? ", " : "", k->name, k->arg, k->doc);
+	}
+	if (used < sizeof(help))
+		snprintf(help + used, sizeof(help) - used,
+			 ". The partition decides which keys users may set and their limits "
+			 "(mckernel.conf(5)).");
+	return help;
 }
 
 const char *mck_option_key_name(enum mck_opt_key key)
 {
-	return (unsigned)key < MCK_OPT_NKEYS ? opt_keys[key].name : NULL;
+	return (unsigned)key < MCK_OPT_NKEYS ? key_name(key) : NULL;
 }
 
 int mck_option_key_find(const char *name, size_t len)
 {
-	for (int i = 0; i < MCK_OPT_NKEYS; i++)
-		if (strlen(opt_keys[i].name) == len && !strncmp(opt_keys[i].name, name, len))
-			return i;
-	return -1;
+	const struct mck_key *k = mck_key_find(MCK_BY_USER, name, len);
+
+	return k ? (int)k->opt : -1;
 }
 
 void mck_option_keys_format(unsigned mask, char *buf, size_t len)
@@ -72,174 +71,7 @@ void mck_option_keys_format(unsigned mask, char *buf, size_t len)
 	for (int i = 0; i < MCK_OPT_NKEYS && used < len; i++)
 		if (mask & MCK_OPT_BIT(i))
 			used += snprintf(buf + used, len - used, "%s%s",
-					 used ? ", " : "", opt_keys[i].name);
-}
-
-const char *mck_quote(const char *s, char *buf, size_t len)
-{
-	char tmp[72];
-	size_t i;
-	int more;
-
-	/* s may be buf itself: work on a copy. */
-	for (i = 0; s[i] && i < 64; i++)
-		tmp[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
-	tmp[i] = '\0';
-	more = s[i] != '\0';
-	snprintf(buf, len, "%s%s", tmp, more ? "..." : "");
-	return buf;
-}
-
-int mck_fraction_parse(const char *s, double *out)
-{
-	const char *p = s;
-	int whole = 0, decimals = 0;
-	char *end;
-	double d;
-
-	while (isdigit((unsigned char)*p)) {
-		p++;
-		whole++;
-	}
-	if (*p == '.') {
-		p++;
-		while (isdigit((unsigned char)*p)) {
-			p++;
-			decimals++;
-		}
-	}
-	if (!(whole + decimals) || *p || whole > 9 || decimals > MCK_FRACTION_DECIMALS)
-		return -1;
-	errno = 0;
-	d = strtod(s, &end);
-	if (errno || *end || !isfinite(d))
-		return -1;
-	*out = d;
-	return 0;
-}
-
-void mck_fraction_format(double d, char *buf, size_t len)
-{
-	char *e;
-
-	/* Values parsed by mck_fraction_parse come back exactly. */
-	snprintf(buf, len, "%.*f", MCK_FRACTION_DECIMALS, d);
-	if (!strchr(buf, '.'))
-		return;
-	e = buf + strlen(buf);
-	while (e > buf && e[-1] == '0')
-		*--e = '\0';
-	if (e > buf && e[-1] == '.')
-		e[-1] = '\0';
-}
-
-int mck_premap_parse(const char *s, int comma, uint64_t *size, uint64_t *max)
-{
-	const char *sep = strchr(s, ':');
-	char first[64];
-	uint64_t a, b = 0;
-
-	if (!sep && comma)
-		sep = strchr(s, ',');
-	if (sep) {
-		size_t n = sep - s;
-
-		if (n == 0 || n >= sizeof(first))
-			return -1;
-		memcpy(first, s, n);
-		first[n] = '\0';
-		if (mck_size_parse(first, &a) || mck_size_parse(sep + 1, &b) || b == 0 || b < a)
-			return -1;
-	} else if (mck_size_parse(s, &a)) {
-		return -1;
-	}
-	if (a == 0 && b)
-		return -1;
-	*size = a;
-	*max = b;
-	return 0;
-}
-
-static int parse_count(const char *s, int *out)
-{
-	char *end;
-	long v;
-
-	if (!isdigit((unsigned char)*s) || strlen(s) > 9)
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < 1 || v > MCK_OPT_MAX_COUNT)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
-int mck_mem_fraction_parse(const char *s, double *out)
-{
-	double d;
-
-	if (mck_fraction_parse(s, &d) || !(d > 0.0 && d <= 1.0))
-		return -1;
-	if (d > MCK_MEM_FRACTION_MAX)
-		return -2;
-	*out = d;
-	return 0;
-}
-
-/* 0, -1 (malformed) or -2 (a fraction above MCK_MEM_FRACTION_MAX). */
-static int parse_mem(const char *s, struct mck_options *o)
-{
-	size_t n = strlen(s);
-	int rc;
-
-	if (n && isalpha((unsigned char)s[n - 1])) {
-		uint64_t v;
-
-		if (mck_size_parse(s, &v) || v == 0 || v % MCK_MEM_UNIT)
-			return -1;
-		o->mem_is_size = 1;
-		o->mem_size = v;
-		return 0;
-	}
-	rc = mck_mem_fraction_parse(s, &o->mem_fraction);
-	if (rc)
-		return rc;
-	o->mem_is_size = 0;
-	return 0;
-}
-
-static int parse_value(enum mck_opt_key key, const char *v, struct mck_options *o)
-{
-	switch (key) {
-	case MCK_OPT_MEM:
-		return parse_mem(v, o);
-	case MCK_OPT_LINUX_CORES:
-		return parse_count(v, &o->linux_cores);
-	case MCK_OPT_PROCS:
-		return parse_count(v, &o->procs);
-	case MCK_OPT_SMT:
-		if (!strcmp(v, "all") || !strcmp(v, "one")) {
-			o->smt_one = v[0] == 'o';
-			return 0;
-		}
-		return -1;
-	case MCK_OPT_UTI:
-		if (!strcmp(v, "yes") || !strcmp(v, "no")) {
-			o->uti = v[0] == 'y';
-			return 0;
-		}
-		return -1;
-	case MCK_OPT_MPOL_THRESHOLD:
-		return mck_size_parse(v, &o->mpol_threshold);
-	case MCK_OPT_EXTEND_HEAP_BY:
-		return mck_size_parse(v, &o->extend_heap_by);
-	case MCK_OPT_STACK_PREMAP:
-		return mck_premap_parse(v, 0, &o->stack_premap, &o->stack_premap_max);
-	case MCK_OPT_NKEYS:
-		break;
-	}
-	return -1;
+					 used ? ", " : "", key_name(i));
 }
 
 int mck_options_parse(const char *text, struct mck_options *opts,
@@ -272,8 +104,11 @@ int mck_options_parse(const char *text, struct mck_options *opts,
 	}
 	for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(item, '=');
+		const struct mck_key *k;
+		struct mck_error why = { 0 };
+		struct mck_value v;
 		const char *value;
-		int key, vrc;
+		int vrc;
 
 		if (!eq) {
 			rc = mck_fail(err, -EINVAL,
@@ -281,40 +116,29 @@ int mck_options_parse(const char *text, struct mck_options *opts,
 				      mck_quote(item, q, sizeof(q)), all);
 			goto fail;
 		}
-		key = mck_option_key_find(item, eq - item);
+		k = mck_key_find(MCK_BY_USER, item, eq - item);
 		value = eq + 1;
 		*eq = '\0';
-		if (key < 0) {
+		if (!k) {
 			rc = mck_fail(err, -EINVAL,
 				      "--mckernel: unknown key '%s' (in '%s=%s'): keys are %s",
 				      mck_quote(item, q, sizeof(q)), q,
 				      mck_quote(value, q2, sizeof(q2)), all);
 			goto fail;
 		}
-		if (o.set & MCK_OPT_BIT(key)) {
+		if (o.set & MCK_OPT_BIT(k->opt)) {
 			rc = mck_fail(err, -EINVAL,
 				      "--mckernel: key '%s' is given twice ('%s=%s' again): give each key once",
-				      opt_keys[key].name, opt_keys[key].name,
-				      mck_quote(value, q, sizeof(q)));
+				      k->name, k->name, mck_quote(value, q, sizeof(q)));
 			goto fail;
 		}
-		vrc = *value ? parse_value(key, value, &o) : -1;
-		if (vrc == -2) {
-			rc = mck_fail(err, -EINVAL,
-				      "--mckernel: %s=%s is above " MCK_MEM_FRACTION_MAX_TEXT ": %s; "
-				      "ask for at most %s=" MCK_MEM_FRACTION_MAX_TEXT,
-				      opt_keys[key].name, mck_quote(value, q, sizeof(q)),
-				      MCK_MEM_FRACTION_WHY, opt_keys[key].name);
-			goto fail;
-		}
+		vrc = mck_key_parse(k, value, &v, &why);
 		if (vrc) {
-			rc = mck_fail(err, -EINVAL,
-				      "--mckernel: %s='%s' is not valid: expected %s",
-				      opt_keys[key].name, mck_quote(value, q, sizeof(q)),
-				      opt_keys[key].expected);
+			rc = mck_key_fail(err, k, MCK_BY_USER, value, vrc, &why);
 			goto fail;
 		}
-		o.set |= MCK_OPT_BIT(key);
+		mck_key_store(k, &v, &o, k->opts);
+		o.set |= MCK_OPT_BIT(k->opt);
 	}
 	*opts = o;
 	rc = 0;
@@ -345,18 +169,19 @@ int mck_options_check(const struct mck_options *opts,
 		mck_option_keys_format(cfg->user_keys, allowed, sizeof(allowed));
 		return mck_fail(err, -EPERM,
 				"--mckernel: key '%s' may not be set by users on %s (allowed: %s)",
-				opt_keys[key].name, scope(cfg, where, sizeof(where)), allowed);
+				key_name(key), scope(cfg, where, sizeof(where)), allowed);
 	}
 	scope(cfg, where, sizeof(where));
 	if (opts->set & MCK_OPT_BIT(MCK_OPT_MEM)) {
-		if (!opts->mem_is_size && opts->mem_fraction > cfg->max_mem_fraction) {
+		if (opts->mem_mode == MCK_MEM_FRACTION && opts->mem_fraction > cfg->max_mem_fraction) {
 			mck_fraction_format(opts->mem_fraction, a, sizeof(a));
 			mck_fraction_format(cfg->max_mem_fraction, b, sizeof(b));
 			return mck_fail(err, -EPERM,
 					"--mckernel: mem=%s is above the limit of %s: max_mem_fraction = %s",
 					a, where, b);
 		}
-		if (opts->mem_is_size && cfg->max_mem_size && opts->mem_size > cfg->max_mem_size) {
+		if (opts->mem_mode == MCK_MEM_SIZE && cfg->max_mem_size &&
+		    opts->mem_size > cfg->max_mem_size) {
 			mck_size_format(opts->mem_size, a, sizeof(a));
 			mck_size_format(cfg->max_mem_size, b, sizeof(b));
 			return mck_fail(err, -EPERM,
@@ -365,7 +190,7 @@ int mck_options_check(const struct mck_options *opts,
 		}
 	}
 	if (opts->set & MCK_OPT_BIT(MCK_OPT_LINUX_CORES)) {
-		if (cfg->keep == MCK_CFG_KEEP_CPULIST)
+		if (cfg->keep == MCK_KEEP_CPULIST)
 			return mck_fail(err, -EPERM,
 					"--mckernel: linux_cores=%d cannot apply on %s: it keeps the CPUs linux_cpus = %s for Linux",
 					opts->linux_cores, where, cfg->linux_cpus);
@@ -396,39 +221,21 @@ int mck_options_check(const struct mck_options *opts,
 int mck_options_format(const struct mck_options *o, char *buf, size_t len)
 {
 	size_t used = 0;
-	char v[160], m[64];
+	char v[160];
 
 	if (!len)
 		return -ENOSPC;
 	buf[0] = '\0';
-	for (int key = 0; key < MCK_OPT_NKEYS; key++) {
-		if (!(o->set & MCK_OPT_BIT(key)))
+	for (int i = 0; i < MCK_OPT_NKEYS; i++) {
+		const struct mck_key *k = mck_key_of_option((enum mck_opt_key)i);
+		struct mck_value val;
+
+		if (!(o->set & MCK_OPT_BIT(i)))
 			continue;
-		switch ((enum mck_opt_key)key) {
-		case MCK_OPT_MEM:
-			if (o->mem_is_size)
-				mck_size_format(o->mem_size, v, sizeof(v));
-			else
-				mck_fraction_format(o->mem_fraction, v, sizeof(v));
-			break;
-		case MCK_OPT_LINUX_CORES: snprintf(v, sizeof(v), "%d", o->linux_cores); break;
-		case MCK_OPT_PROCS: snprintf(v, sizeof(v), "%d", o->procs); break;
-		case MCK_OPT_SMT: snprintf(v, sizeof(v), "%s", o->smt_one ? "one" : "all"); break;
-		case MCK_OPT_UTI: snprintf(v, sizeof(v), "%s", o->uti ? "yes" : "no"); break;
-		case MCK_OPT_MPOL_THRESHOLD: mck_size_format(o->mpol_threshold, v, sizeof(v)); break;
-		case MCK_OPT_EXTEND_HEAP_BY: mck_size_format(o->extend_heap_by, v, sizeof(v)); break;
-		case MCK_OPT_STACK_PREMAP:
-			mck_size_format(o->stack_premap, v, sizeof(v));
-			if (o->stack_premap_max) {
-				mck_size_format(o->stack_premap_max, m, sizeof(m));
-				snprintf(v + strlen(v), sizeof(v) - strlen(v), ":%s", m);
-			}
-			break;
-		case MCK_OPT_NKEYS:
-			break;
-		}
+		mck_key_load(k, o, k->opts, &val);
+		mck_key_format(k, &val, v, sizeof(v));
 		used += snprintf(buf + used, used < len ? len - used : 0, "%s%s=%s",
-				 used ? "," : "", opt_keys[key].name, v);
+				 used ? "," : "", k->name, v);
 		if (used >= len)
 			return -ENOSPC;
 	}

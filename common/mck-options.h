@@ -4,21 +4,9 @@
  *   --mckernel                     the partition's defaults (mckernel.conf)
  *   --mckernel=mem=0.6,smt=one     change only what mckernel.conf allows
  *
- * Keys (documented in mck_options_help() and spank_mckernel(8)):
- *   mem=F|SIZE          McKernel's memory per NUMA node: a fraction in
- *                       (0, MCK_MEM_FRACTION_MAX] such as 0.6, or a size
- *                       with a unit such as 8G
- *   linux_cores=N       cores kept for Linux per NUMA node (or per package,
- *                       following the partition's linux_cores_per_package)
- *   smt=all|one         McKernel uses every hardware thread of its cores, or one
- *   procs=N             processes per node sharing the instance (mcexec -n N);
- *                       must match the step's tasks on each node
- *   mpol_threshold=SIZE mcexec --mpol-threshold (0: mcexec's default)
- *   extend_heap_by=SIZE mcexec --extend-heap-by (0: mcexec's default)
- *   stack_premap=SIZE[:MAX]
- *                       mcexec --stack-premap=SIZE[,MAX] (0: mcexec's default)
- *   uti=yes|no          mcexec --enable-uti; only where the partition's mcexec
- *                       is built with UTI (mckernel.conf mcexec_uti = yes)
+ * The keys (mem, linux_cores, smt, procs and the mcexec options) are the
+ * rows of common/mck-schema.c that users may set (MCK_BY_USER): each
+ * value is parsed there, and mck_options_help() is written from them.
  *
  * The parser is strict: an unknown key, a malformed value or a key given
  * twice is refused with a message naming the key, the value and what is
@@ -32,49 +20,17 @@
 #include <stdint.h>
 
 #include "mck-error.h"
+#include "mck-schema.h"
 
 struct mck_config;
-
-/* Option keys; bit (1u << key) in mck_options.set and mck_config.user_keys. */
-enum mck_opt_key {
-	MCK_OPT_MEM = 0,
-	MCK_OPT_LINUX_CORES,
-	MCK_OPT_SMT,
-	MCK_OPT_PROCS,
-	MCK_OPT_MPOL_THRESHOLD,
-	MCK_OPT_EXTEND_HEAP_BY,
-	MCK_OPT_STACK_PREMAP,
-	MCK_OPT_UTI,
-	MCK_OPT_NKEYS
-};
-
-#define MCK_OPT_BIT(key) (1u << (key))
-#define MCK_OPT_ALL ((1u << MCK_OPT_NKEYS) - 1)
 
 /* Longest --mckernel value accepted. */
 #define MCK_OPTIONS_MAX_LEN 1024
 
-/* Largest count accepted for linux_cores and procs. */
-#define MCK_OPT_MAX_COUNT 1024
-
-#define MCK_STR_(x) #x
-#define MCK_STR(x) MCK_STR_(x)
-
-/*
- * The largest share of a NUMA node's memory McKernel can be given: real
- * IHK stops reserving at 95% of a node (its sources' cap says 98%). The
- * one owner of that limit: mem=F, mem_fraction and max_mem_fraction are
- * all checked against it (mck_mem_fraction_check).
- */
-#define MCK_MEM_FRACTION_MAX 0.95
-#define MCK_MEM_FRACTION_MAX_TEXT MCK_STR(MCK_MEM_FRACTION_MAX)
-#define MCK_MEM_FRACTION_WHY \
-	"IHK reserves at most 95% of a NUMA node's memory"
-
 /* The parsed options; holds no allocated memory. */
 struct mck_options {
 	unsigned set;			/* MCK_OPT_BIT(key) for each key given */
-	int mem_is_size;		/* mem: 1 size (mem_size), 0 fraction */
+	enum mck_mem_mode mem_mode;	/* mem: MCK_MEM_FRACTION or MCK_MEM_SIZE */
 	double mem_fraction;		/* mem=F */
 	uint64_t mem_size;		/* mem=SIZE, bytes per NUMA node */
 	int linux_cores;		/* linux_cores=N */
@@ -126,25 +82,5 @@ int mck_options_mcexec_args(const struct mck_options *opts,
 			    const struct mck_config *cfg, char ***argv,
 			    int *argc, struct mck_error *err);
 void mck_argv_free(char **argv);
-
-/* Value syntax shared with mck-config.c. */
-/*
- * A memory fraction: 0 when s is one in (0, MCK_MEM_FRACTION_MAX], -2
- * when it is in (MCK_MEM_FRACTION_MAX, 1] (IHK cannot give that much),
- * -1 for anything else (see mck_fraction_parse).
- */
-int mck_mem_fraction_parse(const char *s, double *out);
-/*
- * A plain decimal number ("0.6", "1", ".5"): at most 9 digits before and
- * MCK_FRACTION_DECIMALS after the point; no sign, exponent, nan or inf.
- */
-#define MCK_FRACTION_DECIMALS 6
-int mck_fraction_parse(const char *s, double *out);
-/* d with at most MCK_FRACTION_DECIMALS decimals, trailing zeros cut. */
-void mck_fraction_format(double d, char *buf, size_t len);
-/* "SIZE" or "SIZE:MAX" (also "SIZE,MAX" when comma is true); sizes as mck_size_parse. */
-int mck_premap_parse(const char *s, int comma, uint64_t *size, uint64_t *max);
-/* Copy s for a message: at most 64 characters, non-printable bytes as '?'. */
-const char *mck_quote(const char *s, char *buf, size_t len);
 
 #endif

@@ -106,12 +106,12 @@ static void new_keys(void)
 
 	/* Built-in defaults of the new keys. */
 	ok(mck_config_load_buffer("", 0, "", NULL, &cfg, &err) == 0, "defaults from an empty buffer");
-	ok(cfg.keep == MCK_CFG_KEEP_PER_NUMA && cfg.linux_cores == 1, "default: one Linux core per NUMA node");
-	ok(cfg.mem_mode == MCK_CFG_MEM_FRACTION && cfg.mem_fraction == 0.5, "default: half the memory");
-	ok(!cfg.smt_one && cfg.ikc_spread, "default: smt all, ikc spread");
+	ok(cfg.keep == MCK_KEEP_PER_NUMA && cfg.linux_cores == 1, "default: one Linux core per NUMA node");
+	ok(cfg.mem_mode == MCK_MEM_FRACTION && cfg.mem_fraction == 0.5, "default: half the memory");
+	ok(!cfg.smt_one && cfg.ikc == MCK_IKC_SPREAD, "default: smt all, ikc spread");
 	ok(cfg.memory_only_nodes == MCK_MEMONLY_KINDS && cfg.memory_only_kinds == MCK_MEMKIND_HBM,
 	   "default: memory-only nodes of high-bandwidth memory only");
-	ok(cfg.lwk_cpu_kind_performance == 2 && !cfg.assistant_cores_lwk,
+	ok(cfg.lwk_cpu_kind == MCK_CPU_KIND_AUTO && cfg.assistant_cores == MCK_ASSISTANT_LINUX,
 	   "default: lwk_cpu_kind auto, assistant cores stay with Linux");
 	is_int(cfg.n_env, 1, "default: one env entry");
 	is_str(cfg.env[0], "PMIX_MCA_gds=hash", "default env is PMIX_MCA_gds=hash (issue 7)");
@@ -185,9 +185,9 @@ static void new_keys(void)
 	/* Sections: partition over global, alternatives replace each other. */
 	ok(mck_config_load_buffer(t, strlen(t), "t.conf", "batch", &cfg, &err) == 0,
 	   "sections load (%s)", err.msg);
-	ok(cfg.mem_mode == MCK_CFG_MEM_FRACTION && cfg.mem_fraction == 0.4,
+	ok(cfg.mem_mode == MCK_MEM_FRACTION && cfg.mem_fraction == 0.4,
 	   "the partition's mem_fraction replaces the global mem_size");
-	ok(cfg.keep == MCK_CFG_KEEP_PER_PACKAGE && cfg.linux_cores == 2 && !*cfg.linux_cpus,
+	ok(cfg.keep == MCK_KEEP_PER_PACKAGE && cfg.linux_cores == 2 && !*cfg.linux_cpus,
 	   "the partition's linux_cores_per_package replaces the global linux_cpus");
 	ok(cfg.instance_policy == MCK_INSTANCE_PER_STEP, "partition instance_policy");
 	is_int(cfg.n_sections, 2, "the file's partition sections are counted");
@@ -199,11 +199,11 @@ static void new_keys(void)
 	ok(mck_config_load_buffer(t, strlen(t), "t.conf", "debug", &cfg, &err) == 0, "load debug");
 	is_int(cfg.n_env, 1, "'env =' empties the inherited list");
 	is_str(cfg.env[0], "C=3", "then extends it");
-	ok(cfg.mem_mode == MCK_CFG_MEM_SIZE && cfg.mem_size == 2ULL << 30, "global mem_size");
-	ok(cfg.keep == MCK_CFG_KEEP_CPULIST && !strcmp(cfg.linux_cpus, "0"), "global linux_cpus");
+	ok(cfg.mem_mode == MCK_MEM_SIZE && cfg.mem_size == 2ULL << 30, "global mem_size");
+	ok(cfg.keep == MCK_KEEP_CPULIST && !strcmp(cfg.linux_cpus, "0"), "global linux_cpus");
 	mck_config_free(&cfg);
 	ok(mck_config_load_buffer(t, 39, "t.conf", "batch", &cfg, &err) == 0 &&
-	   cfg.n_env == 2 && cfg.keep == MCK_CFG_KEEP_CPULIST, "only len bytes are read");
+	   cfg.n_env == 2 && cfg.keep == MCK_KEEP_CPULIST, "only len bytes are read");
 	mck_config_free(&cfg);
 	round_trip(t, "batch");
 	round_trip(t, "debug");
@@ -220,20 +220,20 @@ static void new_keys(void)
 	free(out);
 
 	/* Every mistake: FILE:LINE, key, value, what is expected. */
-	BAD("linux_cores = 0", "test.conf:1: linux_cores = '0': expected cores kept for Linux per NUMA node, 1 to 1024");
+	BAD("linux_cores = 0", "test.conf:1: linux_cores = '0': expected a core count from 1 to 1024");
 	BAD("linux_cores_per_package = x", "test.conf:1: linux_cores_per_package = 'x': expected cores kept for Linux per package, 1 to 1024");
 	BAD("linux_cpus = 3-1", "test.conf:1: linux_cpus = '3-1': expected the CPUs kept for Linux as a CPU list such as 0,24-25");
 	BAD("smt = two", "test.conf:1: smt = 'two': expected all or one");
 	BAD("mem_size = 5M", "test.conf:1: mem_size = '5M': expected a size per NUMA node, a multiple of 4M such as 8G");
 	BAD("mem_keep = 0", "test.conf:1: mem_keep = '0': expected the size per NUMA node left to Linux, a multiple of 4M such as 2G");
-	BAD("memory_only_nodes = yes", "test.conf:1: memory_only_nodes = 'yes': expected include, exclude, or kinds of memory-only nodes from hbm, cxl, nvdimm, dax, unknown such as hbm,cxl");
-	BAD("memory_only_nodes = hbm,gpu", "test.conf:1: memory_only_nodes = 'hbm,gpu': expected include, exclude, or kinds of memory-only nodes from hbm, cxl, nvdimm, dax, unknown such as hbm,cxl");
+	BAD("memory_only_nodes = yes", "test.conf:1: memory_only_nodes = 'yes': 'yes' is not a kind of memory-only node; give include, exclude or kinds from hbm, cxl, nvdimm, dax, unknown");
+	BAD("memory_only_nodes = hbm,gpu", "test.conf:1: memory_only_nodes = 'hbm,gpu': gpu: a GPU's memory is never given to McKernel (it belongs to the GPU)");
 	BAD("assistant_cores = some", "test.conf:1: assistant_cores = 'some': expected linux or mckernel");
 	BAD("ikc = round-robin", "test.conf:1: ikc = 'round-robin': expected per-numa or spread");
 	BAD("lwk_cpu_kind = efficiency", "test.conf:1: lwk_cpu_kind = 'efficiency': expected auto, all or performance");
 	BAD("mpol_threshold = big", "test.conf:1: mpol_threshold = 'big': expected a size such as 1M, or 0 for mcexec's default");
 	BAD("extend_heap_by = -1", "test.conf:1: extend_heap_by = '-1': expected a size such as 8M, or 0 for mcexec's default");
-	BAD("stack_premap = 1G,2M", "test.conf:1: stack_premap = '1G,2M': expected SIZE or SIZE:MAX (SIZE,MAX) such as 2M:1G, or 0 for mcexec's default");
+	BAD("stack_premap = 1G,2M", "test.conf:1: stack_premap = '1G,2M': expected a size or SIZE:MAX such as 2M:1G, or 0 for mcexec's default");
 	BAD("uti = true", "test.conf:1: uti = 'true': expected yes or no");
 	BAD("disable_sched_yield = 1", "test.conf:1: disable_sched_yield = '1': expected yes or no");
 	BAD("mpol_no_heap = y", "test.conf:1: mpol_no_heap = 'y': expected yes or no");
@@ -343,13 +343,13 @@ static void man_example(void)
 	*o = '\n';
 	ok(mck_config_load_buffer(text, strlen(text), "example", "mck", &cfg, &err) == 0,
 	   "the man page example loads for partition mck (%s)", err.msg);
-	ok(cfg.instance_policy == MCK_INSTANCE_PER_STEP && cfg.mem_mode == MCK_CFG_MEM_SIZE &&
+	ok(cfg.instance_policy == MCK_INSTANCE_PER_STEP && cfg.mem_mode == MCK_MEM_SIZE &&
 	   cfg.n_env == 2, "example: partition mck is per-step with mem_size and two env entries");
 	mck_config_free(&cfg);
 	ok(mck_config_load_buffer(text, strlen(text), "example", "mck-debug", &cfg, &err) == 0,
 	   "the man page example loads for partition mck-debug (%s)", err.msg);
 	ok(cfg.n_env == 2 && !strcmp(cfg.env[1], "MCKERNEL_RLIMIT_STACK=16M") &&
-	   cfg.keep == MCK_CFG_KEEP_CPULIST, "example: mck-debug's env list and CPU list");
+	   cfg.keep == MCK_KEEP_CPULIST, "example: mck-debug's env list and CPU list");
 	mck_config_free(&cfg);
 	free(text);
 	free(page);

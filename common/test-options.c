@@ -121,8 +121,8 @@ int main(void)
 	     "mem=0.5,linux_cores=1,smt=one,procs=2,uti=yes");
 	ok(mck_options_parse("mem=0.6,procs=3", &o, &err) == 0 &&
 	   o.set == (MCK_OPT_BIT(MCK_OPT_MEM) | MCK_OPT_BIT(MCK_OPT_PROCS)) &&
-	   o.mem_fraction == 0.6 && !o.mem_is_size && o.procs == 3, "parsed fields");
-	ok(mck_options_parse("mem=8G", &o, &err) == 0 && o.mem_is_size &&
+	   o.mem_fraction == 0.6 && o.mem_mode == MCK_MEM_FRACTION && o.procs == 3, "parsed fields");
+	ok(mck_options_parse("mem=8G", &o, &err) == 0 && o.mem_mode == MCK_MEM_SIZE &&
 	   o.mem_size == 8ULL << 30, "mem=8G is a size in bytes");
 
 	/* Every error. */

@@ -5,7 +5,7 @@
 
 fuzz_parser_sources = \
 	common/mck-config.c common/mck-options.c common/mck-error.c common/mck-lists.c \
-	common/mck-util.c
+	common/mck-schema.c common/mck-util.c
 
 check_PROGRAMS += fuzz/replay-options fuzz/replay-config
 TESTS += fuzz/replay-options fuzz/replay-config

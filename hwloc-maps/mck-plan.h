@@ -22,49 +22,11 @@
 
 #include "mck-error.h"
 #include "mck-lists.h"
-
-/* Which cores stay with Linux. */
-enum mck_keep_mode {
-	MCK_KEEP_PER_NUMA = 0,	/* the first linux_cores cores of every NUMA node with CPUs */
-	MCK_KEEP_PER_PACKAGE,	/* the first linux_cores cores of every package */
-	MCK_KEEP_CPULIST,	/* exactly the CPUs in linux_cpulist */
-};
-
-/* How much memory of each used NUMA node goes to McKernel. */
-enum mck_mem_mode {
-	MCK_MEM_FRACTION = 0,	/* mem_fraction of the node */
-	MCK_MEM_SIZE,		/* mem_size bytes of the node */
-	MCK_MEM_ALL_BUT,	/* everything but mem_keep bytes of the node */
-};
-
-/*
- * Which Linux CPU serves an LWK CPU's offloaded system calls. A NUMA node
- * without a Linux CPU of its own is served by the nearest Linux CPUs
- * (same package, then NUMA distance).
- */
-enum mck_ikc_mode {
-	MCK_IKC_PER_NUMA = 0,	/* the first Linux CPU of the LWK CPU's NUMA node */
-	MCK_IKC_SPREAD,		/* round-robin over the Linux CPUs of that NUMA node (default) */
-};
-
-/* Which CPU kinds (hwloc_cpukinds_*) McKernel may get on hybrid parts. */
-enum mck_cpu_kind_mode {
-	MCK_CPU_KIND_ALL = 0,		/* every kind */
-	MCK_CPU_KIND_PERFORMANCE,	/* only the most performant kind; the others stay with Linux */
-	MCK_CPU_KIND_AUTO,		/* default: PERFORMANCE when hwloc ranks the kinds, else ALL */
-};
-
-/*
- * Assistant cores: cores outside the regular compute groups (A64FX's
- * assistant cores: an L2/group of one core beside groups of 12).
- */
-enum mck_assistant_mode {
-	MCK_ASSISTANT_LINUX = 0,	/* default: they stay with Linux and serve system calls */
-	MCK_ASSISTANT_LWK,		/* treated like every other core */
-};
+#include "mck-schema.h"
 
 struct mck_plan_policy {
-	double mem_fraction;	/* share of each used NUMA node's memory, (0, 0.95] */
+	/* The modes (enum mck_keep_mode, ...) are common/mck-schema.h's. */
+	double mem_fraction;	/* share of each used NUMA node's memory, (0, MCK_MEM_FRACTION_MAX] */
 
 	/* Added in phase 2: start from mck_plan_policy_init. */
 	enum mck_keep_mode keep;

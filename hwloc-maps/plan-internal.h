@@ -49,7 +49,5 @@ int mck_plan_ikc(hwloc_topology_t topo, const struct mck_model *m,
 /* memplan.c: plan->mem and plan->mem_total, with notes and warnings. */
 int mck_plan_memory(const struct mck_model *m, const struct mck_plan_policy *pol,
 		    struct mck_plan *plan, struct mck_error *err);
-/* The largest share of a NUMA node IHK reserves on a real node, in percent. */
-#define MCK_MEM_CAP_PERCENT 95
 
 #endif

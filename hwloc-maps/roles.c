@@ -45,9 +45,9 @@ static int roles_setup(struct roles *r, struct mck_error *err)
 				return mck_fail(err, -EINVAL,
 						"--linux-cpus: CPU %d is not an online CPU of this node; list only online CPUs",
 						r->list[j]);
-	} else if (pol->linux_cores < 0 || pol->linux_cores > 4096) {
-		return mck_fail(err, -EINVAL, "%s: %d is not a core count between 1 and 4096",
-				mck_keep_option(pol), pol->linux_cores);
+	} else if (pol->linux_cores < 0 || pol->linux_cores > MCK_OPT_MAX_COUNT) {
+		return mck_fail(err, -EINVAL, "%s: %d is not a core count between 1 and %d",
+				mck_keep_option(pol), pol->linux_cores, MCK_OPT_MAX_COUNT);
 	}
 	if (pol->lwk_cpu_kind == MCK_CPU_KIND_PERFORMANCE && m->n_kinds >= 2 && !m->kinds_ranked)
 		return mck_fail(err, -EINVAL,
