@@ -8,18 +8,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mck-policy.h"
 #include "plan-internal.h"
 
 void mck_plan_policy_init(struct mck_plan_policy *policy)
 {
+	struct mck_config cfg;
+
+	/*
+	 * The defaults are the built-in ones of mckernel.conf's policy keys
+	 * (common/mck-schema.c). Out of memory: all zero, which the planner
+	 * refuses (mem_fraction 0).
+	 */
 	memset(policy, 0, sizeof(*policy));
-	policy->mem_fraction = 0.5;
-	policy->linux_cores = 1;
-	policy->memonly = MCK_MEMONLY_KINDS;
-	policy->memonly_kinds = MCK_MEMKINDS_DEFAULT;
-	policy->ikc = MCK_IKC_SPREAD;
-	policy->lwk_cpu_kind = MCK_CPU_KIND_AUTO;
-	policy->assistant = MCK_ASSISTANT_LINUX;
+	if (mck_config_load_buffer("", 0, "", NULL, &cfg, NULL))
+		return;
+	mck_config_plan_policy(&cfg, NULL, policy, NULL);
+	mck_config_free(&cfg);
 }
 
 void mck_plan_free(struct mck_plan *plan)
