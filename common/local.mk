@@ -9,12 +9,14 @@ common_libmckcommon_la_SOURCES = \
 	common/mck-jobrec.c common/mck-jobrec.h \
 	common/mck-util.c common/mck-util.h
 
-check_PROGRAMS += common/test-lists common/test-config common/test-options
-TESTS += common/test-lists common/test-config common/test-options
+check_PROGRAMS += common/test-lists common/test-config common/test-options common/test-schema
+TESTS += common/test-lists common/test-config common/test-options common/test-schema
 common_test_lists_SOURCES = common/test-lists.c common/mck-test.h
 common_test_lists_LDADD = common/libmckcommon.la
 common_test_config_SOURCES = common/test-config.c common/mck-test.h
 common_test_config_LDADD = common/libmckcommon.la
 common_test_options_SOURCES = common/test-options.c common/mck-test.h
 common_test_options_LDADD = common/libmckcommon.la
+common_test_schema_SOURCES = common/test-schema.c common/mck-test.h
+common_test_schema_LDADD = common/libmckcommon.la
 dist_man_MANS += doc/mckernel.conf.5

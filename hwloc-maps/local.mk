@@ -19,9 +19,9 @@ hwloc_maps_mck_maps_LDADD = hwloc-maps/libmckmaps.la
 dist_man_MANS += hwloc-maps/mck-maps.1
 
 check_PROGRAMS += hwloc-maps/tests/test-plan hwloc-maps/tests/test-properties \
-	hwloc-maps/tests/test-policy hwloc-maps/tests/test-families
+	hwloc-maps/tests/test-policy hwloc-maps/tests/test-families hwloc-maps/tests/test-keys
 TESTS += hwloc-maps/tests/test-plan hwloc-maps/tests/test-properties \
-	hwloc-maps/tests/test-policy hwloc-maps/tests/test-families \
+	hwloc-maps/tests/test-policy hwloc-maps/tests/test-families hwloc-maps/tests/test-keys \
 	hwloc-maps/tests/test-mck-maps.sh
 hwloc_maps_tests_test_plan_SOURCES = hwloc-maps/tests/test-plan.c common/mck-test.h
 hwloc_maps_tests_test_plan_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS)
@@ -35,6 +35,9 @@ hwloc_maps_tests_test_policy_LDADD = hwloc-maps/libmckmaps.la
 hwloc_maps_tests_test_families_SOURCES = hwloc-maps/tests/test-families.c common/mck-test.h
 hwloc_maps_tests_test_families_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS)
 hwloc_maps_tests_test_families_LDADD = hwloc-maps/libmckmaps.la
+hwloc_maps_tests_test_keys_SOURCES = hwloc-maps/tests/test-keys.c common/mck-test.h
+hwloc_maps_tests_test_keys_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS)
+hwloc_maps_tests_test_keys_LDADD = hwloc-maps/libmckmaps.la
 EXTRA_DIST += hwloc-maps/tests/test-mck-maps.sh hwloc-maps/tests/fixtures \
 	hwloc-maps/tests/expected hwloc-maps/tests/cases.txt \
 	hwloc-maps/tests/make-fixtures.sh
