@@ -1,6 +1,5 @@
 /* mck-options.c: see mck-options.h. */
 #include "config.h"
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -158,7 +158,9 @@ struct mck_key {
 /*
  * A parsed value. Scalars: n (count, yes/no, choice index, memonly mode,
  * MCK_T_MEM's enum mck_mem_mode), bits (memory kinds, user keys), fraction,
- * size and max (MCK_T_PREMAP); text is the value as given.
+ * size and max (MCK_T_PREMAP); text is the value as given. MCK_T_ENV: n
+ * is the length of NAME (0: the empty value), size the offset of VALUE
+ * in text.
  */
 struct mck_value {
 	long n;
