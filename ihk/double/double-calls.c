@@ -368,7 +368,8 @@ int ihk_release_cpu(int dev, int *cpus, int n)
 
 /* -------------------------------------------------------------- memory */
 
-static uint64_t node_used(const struct ihkd_state *st, int numa)
+/* Memory of a NUMA node IHK holds: in its pool, assigned, or leaked. */
+uint64_t ihkd_node_held(const struct ihkd_state *st, int numa)
 {
 	uint64_t used = 0;
 
@@ -433,7 +434,7 @@ int ihk_reserve_mem(int dev, struct ihk_mem_chunk *req, int n)
 	for (int i = 0; i < n; i++) {
 		int numa = req[i].numa_node_number;
 		uint64_t cap = (uint64_t)(c.topo->node_mem[ihkd_node_index(c.topo, numa)] * c.conf.mem_cap);
-		uint64_t used = node_used(c.st, numa);
+		uint64_t used = ihkd_node_held(c.st, numa);
 		uint64_t size = req[i].size;
 
 		if (size == (uint64_t)-1)

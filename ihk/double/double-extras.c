@@ -4,7 +4,6 @@
  * module's fatal rules, injecting failures, resetting the node.
  */
 #include "config.h"
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -117,58 +116,48 @@ int ihk_double_mcexec_conf(struct ihk_double_mcexec_conf *out)
 	return 0;
 }
 
-int ihk_double_init(void)
-{
-	struct ihkd_ctx c;
-	int rc;
-
-	if (geteuid() != 0)
-		return -EACCES;
-	if ((rc = ihkd_begin(&c, "ihk_double_init", 1)))
-		return rc;
-	return ihkd_end(&c, 1, 0);
-}
-
 /* Everything a reboot clears, under the exclusive lock. */
 static void clear_node(const char *dir)
 {
-	static const char *const gone[] = { "ihk.state", "dmesg", "sys", "mcexec" };
+	static const char *const gone[] = { "ihk.state", "dmesg", "sys", "mcexec", "dev" };
 	char path[PATH_MAX + 32];
-	struct dirent *e;
-	DIR *d;
 
 	for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, gone[i]);
 		ihkd_remove_tree(path);
 	}
 	for (int os = 0; os < IHK_MAX_NUM_OS; os++) {
-		ihkd_dev_path(dir, os, path, sizeof(path));
-		unlink(path);
 		ihkd_kmsg_path(dir, os, path, sizeof(path));
 		unlink(path);
 	}
-	snprintf(path, sizeof(path), "%s/dev", dir);
-	if ((d = opendir(path))) {
-		while ((e = readdir(d)))
-			if (!strncmp(e->d_name, "mcd", 3))
-				unlinkat(dirfd(d), e->d_name, 0);
-		closedir(d);
-	}
 }
 
-int ihk_double_reset(void)
+/* Make the node (init), or clear it first as a reboot does (reset). */
+static int make_node(const char *call, int reboot)
 {
 	struct ihkd_ctx c;
 	int rc;
 
 	if (geteuid() != 0)
 		return -EACCES;
-	if ((rc = ihkd_begin(&c, "ihk_double_reset", 1)))
+	if ((rc = ihkd_begin(&c, call, 1)))
 		return rc;
+	if (!reboot)
+		return ihkd_end(&c, 1, 0);
 	clear_node(c.dir);
 	ihkd_state_init(c.st);
 	rc = ihkd_init_node(c.dir, &c.conf);
 	if (rc == 0)
 		ihkd_dmesg(c.dir, "ihk-double: node reset (as after a reboot)");
 	return ihkd_finish(&c, -1, rc);
+}
+
+int ihk_double_init(void)
+{
+	return make_node("ihk_double_init", 0);
+}
+
+int ihk_double_reset(void)
+{
+	return make_node("ihk_double_reset", 1);
 }

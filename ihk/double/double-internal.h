@@ -196,6 +196,8 @@ void ihkd_state_init(struct ihkd_state *st);
 int ihkd_fault(struct ihkd_ctx *c);
 /* Append a line to STATE/events.log; rc_text overrides rc when not NULL. */
 void ihkd_event(const struct ihkd_ctx *c, int os, unsigned gen, int rc, const char *rc_text);
+/* Append n bytes to STATE/name (0644, created if needed). */
+void ihkd_append(const char *dir, const char *name, const char *line, int n);
 int64_t ihkd_now_ms(void);
 void ihkd_sleep_ms(long ms);
 /* Status of an instance at time now (INACTIVE when not booted). */
@@ -234,6 +236,7 @@ int ihkd_begin_dev_change(struct ihkd_ctx *c, const char *call, int dev);
 int ihkd_check_cpu_list(const struct ihkd_ctx *c, const int *cpus, int n, int owner);
 int ihkd_check_mem_request(const struct ihkd_ctx *c, const struct ihk_mem_chunk *req, int n);
 int ihkd_count_owned_chunks(const struct ihkd_state *st, int owner);
+uint64_t ihkd_node_held(const struct ihkd_state *st, int numa);
 int ihkd_fill_owned_chunks(const struct ihkd_state *st, int owner,
 			   struct ihk_mem_chunk *out, int n);
 /* Give everything an instance holds to owner `to` (reserved pool, leaked). */

@@ -72,22 +72,12 @@ out:
 	return rc;
 }
 
-static uint64_t held_by_ihk(const struct ihkd_state *st, int numa)
-{
-	uint64_t held = 0;
-
-	for (int i = 0; i < st->nchunks; i++)
-		if (st->chunks[i].numa == numa)
-			held += st->chunks[i].size;
-	return held;
-}
-
 static int write_node(const char *dir, const struct ihkd_topo *t,
 		      const struct ihkd_state *st, int idx)
 {
 	int node = t->nodes[idx], n = 0, rc;
 	int *cpus = calloc(t->ncpus + 1, sizeof(int));
-	uint64_t total = t->node_mem[idx] >> 10, held = held_by_ihk(st, node) >> 10;
+	uint64_t total = t->node_mem[idx] >> 10, held = ihkd_node_held(st, node) >> 10;
 	uint64_t free_kb = held < total ? total - held : 0;
 	char rel[64], text[256], path[PATH_MAX + 64];
 	struct mck_error err;
@@ -138,10 +128,10 @@ int ihkd_linux_view(const char *dir, const struct ihkd_topo *t, const struct ihk
 
 void ihkd_dmesg(const char *dir, const char *fmt, ...)
 {
-	char path[PATH_MAX + 16], line[1024];
+	char line[1024];
 	struct timespec ts;
 	va_list ap;
-	int fd, n;
+	int n;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	n = snprintf(line, sizeof(line), "[%5ld.%06ld] ", (long)ts.tv_sec, ts.tv_nsec / 1000);
@@ -151,11 +141,5 @@ void ihkd_dmesg(const char *dir, const char *fmt, ...)
 	if (n > (int)sizeof(line) - 2)
 		n = (int)sizeof(line) - 2;
 	line[n++] = '\n';
-	snprintf(path, sizeof(path), "%s/dmesg", dir);
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return;
-	if (write(fd, line, n) != n)
-		fprintf(stderr, "ihk-double: cannot append to %s\n", path);
-	close(fd);
+	ihkd_append(dir, "dmesg", line, n);
 }

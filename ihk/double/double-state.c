@@ -507,10 +507,10 @@ int ihkd_fault(struct ihkd_ctx *c)
 
 void ihkd_event(const struct ihkd_ctx *c, int os, unsigned gen, int rc, const char *rc_text)
 {
-	char path[PATH_MAX + 16], line[512], osbuf[16] = "-", genbuf[16] = "-", rcbuf[32];
+	char line[512], osbuf[16] = "-", genbuf[16] = "-", rcbuf[32];
 	const char *job = getenv("SLURM_JOB_ID");
 	int64_t now = ihkd_now_ms();
-	int fd, n;
+	int n;
 
 	if (os >= 0)
 		snprintf(osbuf, sizeof(osbuf), "%d", os);
@@ -521,8 +521,16 @@ void ihkd_event(const struct ihkd_ctx *c, int os, unsigned gen, int rc, const ch
 		     (long long)(now / 1000), (long long)(now % 1000), (long)getpid(),
 		     job && *job ? job : "-", c->call + 4, osbuf, genbuf,
 		     rc_text ? rc_text : rcbuf, c->injected ? " injected=1" : "");
-	snprintf(path, sizeof(path), "%s/events.log", c->dir);
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	ihkd_append(c->dir, "events.log", line, n);
+}
+
+void ihkd_append(const char *dir, const char *name, const char *line, int n)
+{
+	char path[PATH_MAX + 32];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return;
 	if (write(fd, line, n) != n)

@@ -119,6 +119,21 @@ static int node_file_has(const char *rel, const char *needle)
 	return dt_file_contains(path, needle);
 }
 
+/* A process holding path open (flags O_RDWR or O_PATH) for 30 s. */
+static pid_t hold(const char *path, int flags)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd = open(path, flags);
+
+		sleep(fd >= 0 ? 30 : 0);
+		_exit(0);
+	}
+	dt_sleep_ms(200);
+	return pid;
+}
+
 static void chown_device(int os, const char *user)
 {
 	struct passwd *pw = getpwnam(user);
@@ -155,6 +170,15 @@ static void test_status_unbooted(void)
 	is_int(X.reset(), 0, "ihk-double reset (as after a reboot)");
 	is_int(I.ihk_get_num_os_instances(0), 0, "no instance after reset");
 	is_int(I.ihk_get_num_reserved_cpus(0), 0, "nothing reserved after reset");
+	{
+		char path[PATH_MAX + 128];
+		struct stat sb;
+
+		dt_node_path(path, sizeof(path), "dev/mcd0");
+		ok(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600, "dev/mcd0 is there again");
+		dt_node_path(path, sizeof(path), "dev/mcos0");
+		ok(access(path, F_OK) != 0, "dev/mcos0 is gone");
+	}
 	os = dt_prepare_os(cpus, 2);
 	is_int(I.ihk_os_boot(os), 0, "the node boots instances again");
 	is_int(I.ihk_os_get_status(os), IHK_STATUS_RUNNING, "and its status can be read");
@@ -207,14 +231,7 @@ static void test_destroy_unbooted(void)
 	dt_write_conf("destroy_retries = 3\n");
 	os = dt_prepare_os(cpus, 2);
 	snprintf(path, sizeof(path), "%s/dev/mcos%d", dt_node, os);
-	holder = fork();
-	if (holder == 0) {
-		int fd = open(path, O_RDWR);
-
-		sleep(fd >= 0 ? 30 : 0);
-		_exit(0);
-	}
-	dt_sleep_ms(200);
+	holder = hold(path, O_RDWR);
 	os_arg = os;
 	is_int(dt_in_child(call_destroy, NULL, &rc), 0,
 	       "destroy of a held never-booted instance returns (holders come first)");
@@ -486,14 +503,7 @@ static void test_char_devices(void)
 	chown_device(os, "nobody");
 	ok(nobody_child(call_assigned_cpus, &rc) == 0 && rc == 2, "its owner queries it (%d)", rc);
 	is_int(I.ihk_os_boot(os), 0, "boot");
-	holder = fork();
-	if (holder == 0) {
-		int h = open(path, O_PATH);
-
-		sleep(h >= 0 ? 30 : 0);
-		_exit(0);
-	}
-	dt_sleep_ms(200);
+	holder = hold(path, O_PATH);
 	is_int(I.ihk_destroy_os(0, os), -EBUSY, "held with O_PATH: destroy -EBUSY");
 	kill(holder, SIGKILL);
 	waitpid(holder, NULL, 0);
