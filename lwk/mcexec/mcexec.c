@@ -340,8 +340,13 @@ int main(int argc, char **argv)
 	open_device(&o, &l);
 	ihk_double_mcexec_conf(&conf);
 	if (o.enable_uti && !conf.uti) {
-		fprintf(stderr, "main: ERROR: uti is not available when not configured with "
-			"--with-syscall_intercept=<path>\n");
+		/*
+		 * Real mcexec's refusal, written in two pieces: this one binary
+		 * serves nodes with and without UTI (double.conf), so it must
+		 * not carry the text by which a build without UTI is recognized.
+		 */
+		fprintf(stderr, "main: ERROR: %s is not available when not configured with "
+			"--with-syscall_intercept=<path>\n", "uti");
 		exit(EXIT_FAILURE);
 	}
 	check_objdump();
