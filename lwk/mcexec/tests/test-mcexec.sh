@@ -40,14 +40,16 @@ wait_rec() { i=0; while [ ! -f "$(rec "$1")" ] && [ $i -lt 100 ]; do sleep 0.05;
 # --- no instance at all
 export IHK_DOUBLE_STATE="$T/empty"
 "$MCEXEC" /bin/true 2>"$T/err"; rc=$?
-t $([ $rc = 1 ] && echo 0 || echo 1) "no instance: exit 1 (got $rc)"
+[ $rc = 1 ]
+t $? "no instance: exit 1 (got $rc)"
 has "Error: Failed to open /dev/mcos0." "$T/err"; t $? "no instance: message like mcexec"
 
 # --- instance created but not booted (looked at without a fatal query)
 export IHK_DOUBLE_STATE="$T/created"
 os=$("$NODE" boot 1-3,5 64M "$T/mckernel.img" noboot); t $? "created an instance (not booted)"
 "$MCEXEC" /bin/true 2>"$T/err"; rc=$?
-t $([ $rc = 1 ] && echo 0 || echo 1) "not booted: exit 1 (got $rc)"
+[ $rc = 1 ]
+t $? "not booted: exit 1 (got $rc)"
 has "/bin/true: could not load program: Unknown error -1" "$T/err"; t $? "not booted: message like mcexec"
 grep -q "rc=killed" "$IHK_DOUBLE_STATE/events.log"; t $((! $?)) "mcexec made no fatal call on it"
 
@@ -61,7 +63,8 @@ chmod 755 "$IHK_DOUBLE_STATE"
 is $rc 7 "exit status 7 passes through"
 "$MCEXEC" 0 /bin/true; t $? "explicit OS index 0"
 "$MCEXEC" 5 /bin/true 2>"$T/err"; rc=$?
-t $([ $rc = 1 ] && has "Error: Failed to open /dev/mcos5." "$T/err" && echo 0 || echo 1) "OS 5 does not exist: exit 1"
+[ $rc = 1 ] && has "Error: Failed to open /dev/mcos5." "$T/err"
+t $? "OS 5 does not exist: exit 1"
 
 "$MCEXEC" no-such-program-here 2>"$T/err"; rc=$?
 is $rc 1 "missing program: exit 1"
@@ -82,20 +85,23 @@ is "$out" "3dfft ran: -c 1" "mcexec -n 1 -- 0 ./3dfft runs the program 3dfft"
 out=$(PATH="$T/bin:$PATH" "$MCEXEC" -n 1 -- 0 3dfft)
 is "$out" "3dfft ran: " "with the index given, 3dfft is found in PATH"
 (cd "$T/bin" && PATH="$T/bin:$PATH" "$MCEXEC" 3dfft) 2>"$T/err"; rc=$?
-t $([ $rc = 1 ] && grep -q "^usage: " "$T/err" && echo 0 || echo 1) \
-	"mcexec 3dfft: 3 is taken as the OS index and no program is left: usage, exit 1 ($rc)"
+[ $rc = 1 ] && grep -q "^usage: " "$T/err"
+t $? "mcexec 3dfft: 3 is taken as the OS index and no program is left: usage, exit 1 ($rc)"
 (cd "$T/bin" && PATH="$T/bin:$PATH" "$MCEXEC" -n 1 3dfft x) 2>"$T/err"; rc=$?
-t $([ $rc = 1 ] && has "Error: Failed to open /dev/mcos3." "$T/err" && echo 0 || echo 1) \
-	"mcexec -n 1 3dfft x: misread as OS 3, fails like mcexec ($rc)"
+[ $rc = 1 ] && has "Error: Failed to open /dev/mcos3." "$T/err"
+t $? "mcexec -n 1 3dfft x: misread as OS 3, fails like mcexec ($rc)"
 "$MCEXEC" -- 3dfft x 2>"$T/err"; rc=$?
-t $([ $rc = 1 ] && has "Error: Failed to open /dev/mcos3." "$T/err" && echo 0 || echo 1) \
-	"also right after --"
+[ $rc = 1 ] && has "Error: Failed to open /dev/mcos3." "$T/err"
+t $? "also right after --"
 "$MCEXEC" -c x /bin/true 2>"$T/err"; rc=$?
-t $([ $rc = 1 ] && has "error: -c: invalid target CPU" "$T/err" && echo 0 || echo 1) "-c x: mcexec's error"
+[ $rc = 1 ] && has "error: -c: invalid target CPU" "$T/err"
+t $? "-c x: mcexec's error"
 "$MCEXEC" -n 0 /bin/true 2>"$T/err"; rc=$?
-t $([ $rc = 1 ] && has "error: -n: invalid number of processes" "$T/err" && echo 0 || echo 1) "-n 0: mcexec's error"
+[ $rc = 1 ] && has "error: -n: invalid number of processes" "$T/err"
+t $? "-n 0: mcexec's error"
 "$MCEXEC" --no-such-option /bin/true 2>"$T/err"; rc=$?
-t $([ $rc = 1 ] && grep -q "^usage: " "$T/err" && echo 0 || echo 1) "an unknown option: usage, exit 1"
+[ $rc = 1 ] && grep -q "^usage: " "$T/err"
+t $? "an unknown option: usage, exit 1"
 out=$("$MCEXEC" -e FOO=bar -e FOO=baz -e BAR=1 sh -c 'echo $FOO $BAR')
 is "$out" "bar 1" "-e sets the program's environment, the first of a name wins"
 
@@ -113,7 +119,8 @@ is $rc 0 "without objdump in PATH the program still runs"
 has "RPATH not found: 22" "$T/err" && has "warning: did not set LD_PRELOAD" "$T/err"
 t $? "and mcexec's two lines are on stderr"
 PATH="$T/objbin" "$MCEXEC" /bin/true 2>"$T/err"; rc=$?
-t $([ $rc = 0 ] && [ ! -s "$T/err" ] && echo 0 || echo 1) "with objdump: nothing on stderr"
+[ $rc = 0 ] && [ ! -s "$T/err" ]
+t $? "with objdump: nothing on stderr"
 
 # --- signals
 "$MCEXEC" sh -c 'kill -TERM $$' 2>"$T/err"; rc=$?
@@ -124,7 +131,7 @@ has "Terminate by signal 15" "$T/err"; t $? "prints Terminate by signal 15"
 wait_rec $mpid
 kill -USR1 "$mpid"; wait "$mpid"; rc=$?
 is $rc $((128 + 10)) "SIGUSR1 to mcexec reaches the program and comes back"
-has "signal=10" "$(rec $mpid)"; t $? "record says signal=10"
+has "signal=10" "$(rec "$mpid")"; t $? "record says signal=10"
 has "Terminate by signal 10" "$T/err"; t $? "prints Terminate by signal 10"
 
 # --- partitioned execution
@@ -144,13 +151,14 @@ export SLURM_JOB_ID=4242 SLURM_STEP_ID=3
 SLURM_PROCID=0 "$MCEXEC" -n 2 -- sh -c 'grep Cpus_allowed_list /proc/self/status' >"$T/p0" & p0=$!
 SLURM_PROCID=1 "$MCEXEC" -n 2 -- sh -c 'grep Cpus_allowed_list /proc/self/status' >"$T/p1" & p1=$!
 wait $p0; r0=$?; wait $p1; r1=$?
-t $([ $r0 = 0 ] && [ $r1 = 0 ] && echo 0 || echo 1) "-n 2 with two processes: both run ($r0, $r1)"
+[ $r0 = 0 ] && [ $r1 = 0 ]
+t $? "-n 2 with two processes: both run ($r0, $r1)"
 for p in $p0 $p1; do
-	[ -f "$(rec $p)" ]; t $? "record mcexec/os0/$p.rec written"
+	[ -f "$(rec "$p")" ]; t $? "record mcexec/os0/$p.rec written"
 done
-shares=$(cat "$(rec $p0)" "$(rec $p1)" | sed -n 's/^cpus=//p' | sort | tr '\n' ' ')
+shares=$(cat "$(rec "$p0")" "$(rec "$p1")" | sed -n 's/^cpus=//p' | sort | tr '\n' ' ')
 is "$shares" "1-2 3,5 " "each gets ncpu/N LWK CPUs, disjoint"
-r0rec=$(rec $p0)
+r0rec=$(rec "$p0")
 has "job=4242" "$r0rec" && has "step=3" "$r0rec" && has "rank=0" "$r0rec" && has "exit=0" "$r0rec" &&
 	has "os=0" "$r0rec" && has "pid=$p0" "$r0rec" && grep -q '^child=[0-9]' "$r0rec" &&
 	grep -q '^argv0=/' "$r0rec" && grep -q '^numa=0$' "$r0rec"
@@ -158,10 +166,10 @@ t $? "record has pid, child, job, step, rank, os, numa, argv0, exit"
 gen=$(sed -n 's/^gen=//p' "$r0rec")
 grep -q "call=create_os os=0 gen=$gen " "$IHK_DOUBLE_STATE/events.log"
 t $? "record's gen ($gen) is the instance's generation"
-[ -z "$(ls "$IHK_DOUBLE_STATE/mcexec/os0" | grep -v '\.rec$')" ]
+! find "$IHK_DOUBLE_STATE/mcexec/os0" -type f ! -name '*.rec' | grep -q .
 t $? "no group files in the state directory (they are the user's own)"
 # Binding: only to CPUs this machine has (LWK CPU 1 is real here if CPU 1 is online).
-out_with_1=$T/p0; grep -q '^cpus=1-2$' "$(rec $p1)" && out_with_1=$T/p1
+out_with_1=$T/p0; grep -q '^cpus=1-2$' "$(rec "$p1")" && out_with_1=$T/p1
 if grep -qE '(^|,)(1|0-[1-9][0-9]*|1-[0-9]+)(,|$)' /sys/devices/system/cpu/online; then
 	grep -q 'Cpus_allowed_list:[[:space:]]*1$' "$out_with_1"
 	t $? "share 1-2 is bound to CPU 1, the one this machine has ($(cat "$out_with_1"))"
@@ -174,16 +182,17 @@ unset SLURM_JOB_ID SLURM_STEP_ID
 if command -v setpriv >/dev/null; then
 	as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
 	as_nobody "$MCEXEC" /bin/true 2>"$T/err"; rc=$?
-	t $([ $rc = 1 ] && has "Error: Failed to open /dev/mcos0." "$T/err" && echo 0 || echo 1) \
-		"a user who does not own mcos0 is refused (rc $rc)"
+	[ $rc = 1 ] && has "Error: Failed to open /dev/mcos0." "$T/err"
+	t $? "a user who does not own mcos0 is refused (rc $rc)"
 	chown nobody "$IHK_DOUBLE_STATE/dev/mcos0"
 	"$NODE" status 0 >/dev/null	# any call as root hands the records over
 	is "$(stat -c %U:%a "$IHK_DOUBLE_STATE/mcexec/os0")" "nobody:700" \
 		"the instance's record directory follows the device's owner"
 	out=$(as_nobody "$MCEXEC" sh -c 'id -un; echo $PPID; exit 3'); rc=$?
 	user=$(echo "$out" | sed -n 1p); mpid=$(echo "$out" | sed -n 2p)
-	t $([ $rc = 3 ] && [ "$user" = nobody ] && echo 0 || echo 1) "after chown the owner runs (rc $rc, '$user')"
-	grep -qx "uid=$(id -u nobody)" "$(rec $mpid)" && grep -qx "exit=3" "$(rec $mpid)"
+	[ $rc = 3 ] && [ "$user" = nobody ]
+	t $? "after chown the owner runs (rc $rc, '$user')"
+	grep -qx "uid=$(id -u nobody)" "$(rec "$mpid")" && grep -qx "exit=3" "$(rec "$mpid")"
 	t $? "the user's run is recorded"
 	is "$(stat -c %a "$IHK_DOUBLE_STATE/mcexec")" 755 "STATE/mcexec is not writable by users"
 	as_nobody sh -c ": > '$IHK_DOUBLE_STATE/mcexec/filler'" 2>/dev/null
@@ -192,7 +201,8 @@ if command -v setpriv >/dev/null; then
 	setpriv --reuid=nobody --regid=nogroup --clear-groups "$MCEXEC" -n 2 /bin/true & a=$!
 	setpriv --reuid=nobody --regid=nogroup --clear-groups "$MCEXEC" -n 2 /bin/true & b=$!
 	wait $a; ra=$?; wait $b; rb=$?
-	t $([ $ra = 0 ] && [ $rb = 0 ] && echo 0 || echo 1) "the user's -n 2 group meets in its own directory"
+	[ $ra = 0 ] && [ $rb = 0 ]
+	t $? "the user's -n 2 group meets in its own directory"
 	chown root "$IHK_DOUBLE_STATE/dev/mcos0"
 else
 	t 1 "setpriv (util-linux) is needed to run as another user"
@@ -207,20 +217,21 @@ if [ "$(nproc --all)" -ge 2 ]; then
 	is $rc 22 "proxy bound only to an LWK CPU: EINVAL like a real node"
 	has "which are reserved for McKernel" "$T/err"; t $? "the message says the CPUs are reserved"
 	mpid=$(taskset -c 0 "$MCEXEC" sh -c 'echo $PPID')
-	grep -qx "proxy_cpus=0" "$(rec $mpid)"
+	grep -qx "proxy_cpus=0" "$(rec "$mpid")"
 	t $? "a proxy on a Linux CPU runs and its CPUs are recorded"
 else
 	t 1 "this check needs a machine with 2 CPUs or more (CPU 1 stands for an LWK CPU)"
 fi
 OMP_NUM_THREADS=3 "$MCEXEC" /bin/true; mpid=$("$MCEXEC" sh -c 'echo $PPID')
-grep -qx "omp_num_threads=" "$(rec $mpid)"; t $? "OMP_NUM_THREADS recorded (unset)"
+grep -qx "omp_num_threads=" "$(rec "$mpid")"; t $? "OMP_NUM_THREADS recorded (unset)"
 
 # --- start-up latency from the node's latency model
 echo "mcexec_latency_ms = 400" >"$IHK_DOUBLE_STATE/double.conf"
 start=$(date +%s%N)
 "$MCEXEC" /bin/true; rc=$?
 ms=$((($(date +%s%N) - start) / 1000000))
-t $([ $rc = 0 ] && [ $ms -ge 400 ] && echo 0 || echo 1) "mcexec_latency_ms = 400: start-up took $ms ms"
+[ $rc = 0 ] && [ $ms -ge 400 ]
+t $? "mcexec_latency_ms = 400: start-up took $ms ms"
 : >"$IHK_DOUBLE_STATE/double.conf"
 
 # --- the instance going away under a rank
@@ -233,7 +244,7 @@ wait $mpid; rc=$?
 is $rc 1 "the rank ends with exit 1"
 has "mcexec: McKernel instance 0 was shut down while sleep ran: rank ended" "$T/err"
 t $? "with a one-line reason ($(cat "$T/err"))"
-grep -qx "lwk=shutdown" "$(rec $mpid)"; t $? "and lwk=shutdown in its record"
+grep -qx "lwk=shutdown" "$(rec "$mpid")"; t $? "and lwk=shutdown in its record"
 
 export IHK_DOUBLE_STATE="$T/panic"
 "$NODE" boot 1-3,5 64M "$T/mckernel.img" >/dev/null; t $? "another node, another instance"
@@ -241,8 +252,8 @@ export IHK_DOUBLE_STATE="$T/panic"
 wait_rec $mpid
 "$NODE" inject 0 panic; t $? "inject a panic"
 wait $mpid; rc=$?
-t $([ $rc = 1 ] && has "McKernel instance 0 went PANIC while sleep ran: rank ended" "$T/err" &&
-	echo 0 || echo 1) "a panic ends the rank with exit 1 and the reason"
+[ $rc = 1 ] && has "McKernel instance 0 went PANIC while sleep ran: rank ended" "$T/err"
+t $? "a panic ends the rank with exit 1 and the reason"
 is "$("$NODE" destroy 0)" 0 "the panicked instance is destroyed"
 [ ! -e "$IHK_DOUBLE_STATE/mcexec/os0" ]; t $? "its records are removed"
 grep -q "pid=$mpid .*lwk=PANIC" "$IHK_DOUBLE_STATE/mcexec.log"; t $? "and folded into STATE/mcexec.log"
@@ -257,8 +268,8 @@ is "$out" ran "mcexec runs on it (held with O_PATH after ENXIO)"
 if command -v setpriv >/dev/null; then
 	chmod 755 "$IHK_DOUBLE_STATE"
 	as_nobody "$MCEXEC" /bin/true 2>"$T/err"; rc=$?
-	t $([ $rc = 1 ] && has "Error: Failed to open /dev/mcos0." "$T/err" && echo 0 || echo 1) \
-		"not its owner: refused like mcexec"
+	[ $rc = 1 ] && has "Error: Failed to open /dev/mcos0." "$T/err"
+	t $? "not its owner: refused like mcexec"
 	chown nobody "$IHK_DOUBLE_STATE/dev/mcos0"
 	"$NODE" status 0 >/dev/null
 	as_nobody "$MCEXEC" /bin/true; t $? "its owner runs"
