@@ -299,8 +299,9 @@ int main(void)
 		fake.ntasks = 3;
 		fake.rank = 2;
 		run_task_init(&ctx, out, sizeof(out), &rc);
-		snprintf(want, sizeof(want), "[-n][3][--][2][%s][r 2][o1]\n" ENV_LINE, prog);
-		is_str(out, want, "--multi-prog: rank 2 runs its own line through mcexec");
+		snprintf(want, sizeof(want), "[-n][3][--][2][%s][r %%t][o1]\n" ENV_LINE, prog);
+		is_str(out, want, "--multi-prog: rank 2 runs its own line through mcexec (as Slurm: "
+		       "nothing expanded inside single quotes)");
 		fake.rank = 0;
 		run_task_init(&ctx, out, sizeof(out), &rc);
 		snprintf(want, sizeof(want), "[-n][3][--][2][%s][first]\n" ENV_LINE, prog);
