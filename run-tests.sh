@@ -102,8 +102,8 @@ if [ -n "${MCK_SKIP_DOCKER:-}" ]; then
 	docker_why="MCK_SKIP_DOCKER is set"
 elif ! "$src/scripts/start-dockerd" 2>"$log"; then
 	docker_why=$(sed -n 's/^start-dockerd: //p' "$log" | tail -n1)
-	cat "$log"
 fi
+cat "$log"
 
 echo "=== namespace cluster on a firewall that drops forwarded traffic"
 t=$(date +%s)
