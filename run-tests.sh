@@ -64,6 +64,10 @@ integration() {
 		record "$1" 0 1
 		return
 	fi
+	# What was skipped, with the reason, for the summary.
+	while IFS= read -r skip; do
+		skips+=("$1: $skip")
+	done < <(sed -n 's/^ok [0-9]* - \(.*\) # SKIP \(.*\)/\1: \2/p; s/^=== \(.*\): skipped on [^:]*: \(.*\)/\1: \2/p' "$2")
 	set -- "$1" $(echo "$line" | tr -dc '0-9 ')
 	record "$1" "$2" "$3" "$4"
 }
