@@ -4,7 +4,8 @@ noinst_LTLIBRARIES += hwloc-maps/libmckmaps.la
 hwloc_maps_libmckmaps_la_SOURCES = \
 	hwloc-maps/mck-plan.h hwloc-maps/model.h hwloc-maps/model.c \
 	hwloc-maps/topo.c hwloc-maps/plan.c hwloc-maps/print.c hwloc-maps/picture.c \
-	hwloc-maps/mck-policy.c hwloc-maps/mck-policy.h
+	hwloc-maps/mck-policy.c hwloc-maps/mck-policy.h \
+	hwloc-maps/nodeplan.c hwloc-maps/mck-nodeplan.h
 hwloc_maps_libmckmaps_la_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS)
 hwloc_maps_libmckmaps_la_LIBADD = common/libmckcommon.la $(HWLOC_LIBS)
 
