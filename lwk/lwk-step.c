@@ -46,7 +46,8 @@ static int refresh_instance(struct lwk_ctx *c, struct mck_jobrec *rec, const str
 	snprintf(why, sizeof(why), "job %lu step %ld replaces the McKernel instance of step %ld "
 		 "(instance_policy = per-step): this process ends", rec->job, req->step,
 		 rec->last_step);
-	rc = lwk_teardown_job(c, rec->job, -1, why, err);
+	/* its kernel messages as JOB.stepN.kmsg, N the step that ran on it */
+	rc = lwk_teardown_job(c, rec->job, rec->last_step, why, err);
 	if (rc) {
 		mck_error_prefix(err, "tearing down the previous McKernel instance for a fresh "
 				 "one failed: ");

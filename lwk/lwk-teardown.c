@@ -190,11 +190,10 @@ static int instance_listed(struct lwk_ctx *c, int os, struct mck_error *err)
 /* The reason of a stranded instance (one line for the record and the drain). */
 static int stranded_error(const struct mck_jobrec *rec, struct mck_error *err)
 {
-	return mck_fail(err, -EBUSY, "instance %d of job %lu did not boot (%s%s%s): IHK cannot "
-			"remove it without crashing the node: reboot the node (or set "
-			"ihk_destroy_unbooted = safe for an IHK that can)", rec->os, rec->job,
-			mck_job_state_name(rec->state), rec->failed_at ? " at " : "",
-			rec->failed_at ? rec->failed_at : "");
+	return mck_fail(err, -EBUSY, "instance %d of job %lu is not known to have booted (failed "
+			"at %s): IHK cannot remove it without crashing the node: reboot the node "
+			"(or set ihk_destroy_unbooted = safe for an IHK that can)", rec->os,
+			rec->job, rec->failed_at ? rec->failed_at : "?");
 }
 
 /* Remove the instance rec names, as its state allows; 0 when it is gone. */
@@ -231,8 +230,10 @@ static int remove_instance_of(struct lwk_ctx *c, struct mck_jobrec *rec, long st
 		return lwk_remove_unbooted_safe(c, rec->os, &o, err);
 	/* never queried, never destroyed: the record keeps what is known */
 	if (rec->state != MCK_JOB_STRANDED) {
+		/* the boot was interrupted (its process killed) at this stage */
 		if (!rec->failed_at)
-			mck_jobrec_set(&rec->failed_at, mck_job_state_name(rec->state));
+			mck_jobrec_set(&rec->failed_at, rec->state == MCK_JOB_BOOTING ?
+				       "ihk_os_boot (interrupted)" : "ihk_os_boot not called (interrupted)");
 		stranded_error(rec, err);
 		mck_jobrec_set(&rec->reason, err->msg);
 		lwk_record(c, rec, MCK_JOB_STRANDED, NULL);

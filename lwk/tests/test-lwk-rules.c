@@ -314,6 +314,8 @@ static void test_steps(void)
 	ok(rc == 0 && fx_events_ok(&fx, "os_boot") == boots + 1,
 	   "step 1 gets a fresh instance (%s)", rc ? err.msg : "ok");
 	is_int(fx_reap(holder, 2000), 128 + SIGTERM, "step 0's leftover holder was ended");
+	snprintf(path, sizeof(path), "%s/kmsg/81.step0.kmsg", fx.state);
+	ok(access(path, R_OK) == 0, "the replaced instance's messages saved as the job's step 0's");
 	ok(stat(dev, &st) == 0 && st.st_uid == 1001, "the fresh instance is the job user's");
 	rc = step(81, 1, &out, &err);
 	free(out);

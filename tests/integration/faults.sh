@@ -50,6 +50,19 @@ recover_node() { # recover_node NODE
 	wait_for 30 node_idle "$n"
 }
 
+# The operator reboots NODE (what a stranded instance needs): IHK's state is
+# gone with the double's state directory (its configuration kept), the
+# lifecycle's records stay; then clean and resume as after any failure.
+reboot_node() { # reboot_node NODE
+	local d conf
+	d=$(node_double "$1")
+	conf=$(cat "$d/double.conf" 2>/dev/null)
+	rm -rf "$d"
+	mkdir -p "$d"
+	[ -z "$conf" ] || printf '%s\n' "$conf" >"$d/double.conf"
+	recover_node "$1"
+}
+
 # Pids of NODE's processes whose command name is one of NAMES.
 node_pids_named() { # node_pids_named NODE NAME...
 	local n=$1 pid comm name
