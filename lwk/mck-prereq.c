@@ -67,10 +67,10 @@ int mck_prereq_objdump(const char *path_env, char *why, size_t len)
 		path_env = MCK_PREREQ_DEFAULT_PATH;
 	if (on_path(path_env, "objdump"))
 		return 0;
-	snprintf(why, len, "objdump: not found on PATH (%s), and mcexec runs it on every "
-		 "launch (without it every rank's error output gets 'RPATH not found: 22' and "
-		 "'warning: did not set LD_PRELOAD'): install binutils (and keep its directory "
-		 "on the PATH of jobs)", path_env);
+	snprintf(why, len, "objdump: not found on PATH (%s): install binutils (and keep its "
+		 "directory on the PATH of jobs); mcexec runs it on every launch and without it "
+		 "writes 'RPATH not found: 22' and 'warning: did not set LD_PRELOAD' into every "
+		 "rank's error output", path_env);
 	return -ENOENT;
 }
 
