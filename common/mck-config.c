@@ -16,14 +16,15 @@
 enum key_type {
 	K_PATH,		/* absolute path */
 	K_STRING,	/* any text */
-	K_FRACTION,	/* decimal in (0, 0.98] */
+	K_FRACTION,	/* decimal in (0, MCK_MEM_FRACTION_MAX] */
 	K_SECONDS,	/* whole seconds 1..3600 */
 	K_COUNT,	/* integer min..max */
 	K_SIZE,		/* size, 0 allowed */
 	K_SIZE4M,	/* size > 0, multiple of 4 MiB */
 	K_PREMAP,	/* SIZE[,MAX] */
 	K_BOOL,		/* yes|no */
-	K_CHOICE,	/* choice[0] -> 0, choice[1] -> 1 */
+	K_CHOICE,	/* choice[0] -> 0, choice[1] -> 1, choice[2] -> 2 */
+	K_MEMONLY,	/* include | exclude | memory kinds (mck-lists.h) */
 	K_CPULIST,	/* CPU list */
 	K_ENV,		/* NAME=VALUE, repeatable */
 	K_USERKEYS,	/* option key names */
@@ -40,23 +41,25 @@ struct key_def {
 	enum key_group group;
 	int mode;			/* value of cfg->keep / cfg->mem_mode it selects */
 	long min, max;			/* K_COUNT */
-	const char *choice[2];		/* K_CHOICE */
+	const char *choice[3];		/* K_CHOICE */
 	int empty_ok;			/* K_PATH: "" allowed (unset) */
 };
 
 #define OFF(f) offsetof(struct mck_config, f)
+#define FRACTION_HELP "a number in (0, " MCK_MEM_FRACTION_MAX_TEXT "] with at most 6 decimals"
 #define KEY(n, t, f, h, ...) { .name = n, .type = t, .offset = OFF(f), .help = h, __VA_ARGS__ }
 
 static const struct key_def keys[] = {
 	KEY("libihk", K_PATH, libihk, "an absolute path of libihk.so"),
 	KEY("mcexec", K_PATH, mcexec, "an absolute path of mcexec"),
+	KEY("mcexec_uti", K_BOOL, mcexec_uti, "yes (mcexec is built with UTI) or no"),
 	KEY("mckctl", K_PATH, mckctl, "an absolute path of mckctl"),
 	KEY("image", K_PATH, image, "an absolute path of mckernel.img"),
 	KEY("kargs", K_STRING, kargs, "kernel arguments containing hidos"),
 	KEY("state_dir", K_PATH, state_dir, "an absolute directory for job records"),
 	KEY("device_dir", K_PATH, device_dir, "an absolute directory of the mcosN devices"),
 	KEY("topology", K_STRING, topology, "hwloc XML file, or empty for the live machine"),
-	KEY("mem_fraction", K_FRACTION, mem_fraction, "a number in (0, 0.98] with at most 6 decimals",
+	KEY("mem_fraction", K_FRACTION, mem_fraction, FRACTION_HELP,
 	    .group = G_MEM, .mode = MCK_CFG_MEM_FRACTION),
 	KEY("boot_timeout", K_SECONDS, boot_timeout, "whole seconds, 1 to 3600"),
 	KEY("shutdown_timeout", K_SECONDS, shutdown_timeout, "whole seconds, 1 to 3600"),
@@ -79,11 +82,13 @@ static const struct key_def keys[] = {
 	  "a size per NUMA node, a multiple of 4M such as 8G", .group = G_MEM, .mode = MCK_CFG_MEM_SIZE),
 	KEY("mem_keep", K_SIZE4M, mem_keep,
 	  "the size per NUMA node left to Linux, a multiple of 4M such as 2G", .group = G_MEM, .mode = MCK_CFG_MEM_KEEP),
-	KEY("memory_only_nodes", K_CHOICE, memory_only_nodes, "exclude or include",
-	  .choice = { "exclude", "include" }),
+	KEY("memory_only_nodes", K_MEMONLY, memory_only_nodes,
+	  "include, exclude, or kinds of memory-only nodes from " MCK_MEMKINDS_NAMES " such as hbm,cxl"),
 	KEY("ikc", K_CHOICE, ikc_spread, "per-numa or spread", .choice = { "per-numa", "spread" }),
-	KEY("lwk_cpu_kind", K_CHOICE, lwk_cpu_kind_performance, "all or performance",
-	  .choice = { "all", "performance" }),
+	KEY("lwk_cpu_kind", K_CHOICE, lwk_cpu_kind_performance, "auto, all or performance",
+	  .choice = { "all", "performance", "auto" }),
+	KEY("assistant_cores", K_CHOICE, assistant_cores_lwk, "linux or mckernel",
+	  .choice = { "linux", "mckernel" }),
 
 	/* mcexec defaults */
 	KEY("mpol_threshold", K_SIZE, mpol_threshold, "a size such as 1M, or 0 for mcexec's default"),
@@ -105,7 +110,7 @@ static const struct key_def keys[] = {
 
 	/* what users may change */
 	KEY("user_keys", K_USERKEYS, user_keys, "a list of option keys, all, or none"),
-	KEY("max_mem_fraction", K_FRACTION, max_mem_fraction, "a number in (0, 0.98] with at most 6 decimals"),
+	KEY("max_mem_fraction", K_FRACTION, max_mem_fraction, FRACTION_HELP),
 	KEY("max_mem_size", K_SIZE, max_mem_size, "a size such as 16G, or 0 for no limit"),
 	KEY("min_linux_cores", K_COUNT, min_linux_cores, "a core count from 1 to 1024",
 	  .min = 1, .max = MCK_OPT_MAX_COUNT),
@@ -185,6 +190,10 @@ static int set_defaults(struct mck_config *cfg)
 	cfg->keep = MCK_CFG_KEEP_PER_NUMA;
 	cfg->linux_cores = 1;
 	cfg->mem_mode = MCK_CFG_MEM_FRACTION;
+	cfg->memory_only_nodes = MCK_MEMONLY_KINDS;
+	cfg->memory_only_kinds = MCK_MEMKINDS_DEFAULT;
+	cfg->ikc_spread = 1;
+	cfg->lwk_cpu_kind_performance = 2;
 	cfg->env = calloc(MCK_CONFIG_MAX_ENV + 1, sizeof(char *));
 	if (!cfg->path || !cfg->env)
 		return -ENOMEM;
@@ -533,9 +542,15 @@ static int apply_value(struct mck_config *cfg, const struct parsed *p,
 			return mck_fail(err, -ENOMEM, "out of memory");
 		return 0;
 	case K_FRACTION: {
-		double d;
+		double d = 0;
+		int rc = mck_mem_fraction_parse(value, &d);
+		char q[80];
 
-		if (mck_fraction_parse(value, &d) || !(d > 0.0 && d <= 0.98))
+		if (rc == -2)
+			return mck_fail(err, -EINVAL, "%s:%d: %s = %s is above "
+					MCK_MEM_FRACTION_MAX_TEXT ": %s", p->file, e->line, k->name,
+					mck_quote(value, q, sizeof(q)), MCK_MEM_FRACTION_WHY);
+		if (rc)
 			return fail_value(err, p, e, k->help);
 		*(double *)((char *)cfg + k->offset) = d;
 		break;
@@ -572,14 +587,25 @@ static int apply_value(struct mck_config *cfg, const struct parsed *p,
 		else
 			return fail_value(err, p, e, k->help);
 		break;
-	case K_CHOICE:
-		if (!strcmp(value, k->choice[0]))
-			*int_field(cfg, k) = 0;
-		else if (!strcmp(value, k->choice[1]))
-			*int_field(cfg, k) = 1;
-		else
+	case K_CHOICE: {
+		int c = 0;
+
+		while (c < 3 && k->choice[c] && strcmp(value, k->choice[c]))
+			c++;
+		if (c == 3 || !k->choice[c])
 			return fail_value(err, p, e, k->help);
+		*int_field(cfg, k) = c;
 		break;
+	}
+	case K_MEMONLY: {
+		struct mck_error sub = { 0 };
+		enum mck_memonly_mode mode;
+
+		if (mck_memonly_parse(value, &mode, &cfg->memory_only_kinds, &sub))
+			return fail_value(err, p, e, k->help);
+		*int_field(cfg, k) = mode;
+		break;
+	}
 	case K_CPULIST: {
 		struct mck_error sub = { 0 };
 		int *cpus = NULL, n = 0;
@@ -762,6 +788,13 @@ static int check_config(const struct mck_config *cfg, const struct build *b,
 				"%s: stack_premap = %s:%s: the maximum is below the premapped size%s",
 				where(b, "stack_premap", w1, sizeof(w1)), a, c, part);
 	}
+	if (cfg->uti && !cfg->mcexec_uti)
+		return mck_fail(err, -EINVAL,
+				"%s: uti = yes but mcexec_uti = no (%s)%s: mcexec %s would refuse "
+				"--enable-uti and fail every rank; set uti = no, or mcexec_uti = yes "
+				"if that mcexec is built with UTI (mckctl prereq checks the binary)",
+				where(b, "uti", w1, sizeof(w1)), where(b, "mcexec_uti", w2, sizeof(w2)),
+				part, cfg->mcexec);
 	return 0;
 }
 
@@ -830,6 +863,7 @@ int mck_config_load_buffer(const char *text, size_t len, const char *name,
 	rc = build_section(&p, wanted, p.file, partition, cfg, err);
 	if (rc)
 		goto fail;
+	cfg->n_sections = p.n_sections;
 	rc = 0;
 fail:
 	parsed_free(&p);
@@ -992,7 +1026,12 @@ void mck_config_print(const struct mck_config *cfg, FILE *out)
 			break;
 		case K_CHOICE:
 			fprintf(out, "%s = %s\n", k->name,
-				k->choice[*(const int *)(base + k->offset) ? 1 : 0]);
+				k->choice[*(const int *)(base + k->offset)]);
+			break;
+		case K_MEMONLY:
+			mck_memonly_format(cfg->memory_only_nodes, cfg->memory_only_kinds,
+					   buf, sizeof(buf));
+			fprintf(out, "%s = %s\n", k->name, buf);
 			break;
 		case K_ENV:
 			/* Reloads to the same list: empty it unless the first entry replaces the built-in one. */

@@ -44,8 +44,9 @@ static const char usage_text[] =
 	"                                      --health: a job's RUNNING instance is fine\n"
 	"                                      (for Slurm's HealthCheckProgram)\n"
 	"  status                              instances, owners, CPUs, memory, jobs\n"
-	"  plan [--format mcreboot|json|ihk-env] [--options TEXT]\n"
-	"                                      the plan this node boots with (for TEXT)\n"
+	"  plan [--format mcreboot|json|ihk-env] [--options TEXT] [--explain]\n"
+	"                                      the plan this node boots with (for TEXT);\n"
+	"                                      --explain: every decision with its reason\n"
 	"  clean                               tear down everything on the node\n"
 	"  config --check [FILE]               validate a configuration file\n"
 	"  prereq [--verbose]                  list missing node prerequisites (objdump,\n"
@@ -74,6 +75,7 @@ struct sub_opts {
 	const char *options;	/* --options TEXT: the job's --mckernel value */
 	int check;
 	int health;
+	int explain;
 	const char *file;
 };
 
@@ -112,6 +114,7 @@ static int parse_sub(const struct command *cmd, int argc, char **argv, struct su
 		{ "check", no_argument, NULL, 'c' },
 		{ "health", no_argument, NULL, 'H' },
 		{ "options", required_argument, NULL, 'o' },
+		{ "explain", no_argument, NULL, 'x' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -137,6 +140,7 @@ static int parse_sub(const struct command *cmd, int argc, char **argv, struct su
 			o->format = optarg;
 		o->check |= ch == 'c';
 		o->health |= ch == 'H';
+		o->explain |= ch == 'x';
 		if (ch == 'o')
 			o->options = optarg;
 	}
@@ -302,7 +306,7 @@ static int cmd_plan(const struct global *g, const struct mck_config *cfg,
 		return die("%s", err.msg);
 	if (mck_node_plan(cfg, o->options ? &opts : NULL, &plan, NULL, &err))
 		return die("plan: %s", err.msg);
-	mck_plan_print(&plan, formats[f].f, stdout);
+	mck_plan_print_flags(&plan, formats[f].f, o->explain ? MCK_PLAN_EXPLAIN : 0, stdout);
 	mck_plan_free(&plan);
 	return 0;
 }
@@ -350,7 +354,7 @@ static const struct command commands[] = {
 	{ "check", "H", "", cmd_check, 0 },
 	{ "status", "", "", cmd_status, 0 },
 	{ "clean", "", "", cmd_clean, 0 },
-	{ "plan", "fo", "", cmd_plan, 0 },
+	{ "plan", "fox", "", cmd_plan, 0 },
 	{ "config", "c", "", cmd_config, 1 },
 };
 
