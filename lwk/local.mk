@@ -57,8 +57,9 @@ check_PROGRAMS += lwk/tests/test-prereq
 lwk_tests_test_prereq_SOURCES = lwk/tests/test-prereq.c common/mck-test.h
 lwk_tests_test_prereq_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS)
 lwk_tests_test_prereq_LDADD = lwk/liblwk.la
-TESTS += lwk/tests/test-prereq lwk/tests/test-prereq.sh lwk/tests/test-check-slurm.sh
-EXTRA_DIST += lwk/tests/test-prereq.sh lwk/tests/test-check-slurm.sh
+TESTS += lwk/tests/test-prereq lwk/tests/test-prereq.sh lwk/tests/test-check-slurm.sh \
+	lwk/tests/test-one-door.sh
+EXTRA_DIST += lwk/tests/test-prereq.sh lwk/tests/test-check-slurm.sh lwk/tests/test-one-door.sh
 
 # The unit tests' libihk: the IHK double with real IHK's crash on a status
 # query or destroy of an instance that did not boot (lwk/tests/ihk-strict.c).
