@@ -78,42 +78,66 @@ int lwk_destroy_booted(struct lwk_ctx *c, int os, const struct lwk_owner *o,
 	return destroy_retrying(c, os, o, err);
 }
 
-/* Give an instance that did not boot its CPUs and memory back, then destroy it. */
-static int reclaim_unbooted(struct lwk_ctx *c, int os, struct mck_error *err)
+/* "1-3" for the pool, "0, 1-3" for instance 0: a release call's arguments in the log. */
+static void call_args(char *buf, size_t len, int os, const char *list)
 {
-	struct ihk_mem_chunk *mem = NULL;
-	int *cpus = NULL, ncpu = 0, nmem = 0, rc;
+	if (os < 0)
+		snprintf(buf, len, "%s", list ? list : "?");
+	else
+		snprintf(buf, len, "%d, %s", os, list ? list : "?");
+}
+
+enum holding { CPUS, MEMORY };
+
+/*
+ * Give back the CPUs (or memory) a holder has, exactly as IHK lists them:
+ * os < 0, IHK's pool to Linux (ihk_release_cpu/mem); else instance os's to
+ * the pool (ihk_os_release_cpu/mem). 0 or a negative errno.
+ */
+static int release_list(struct lwk_ctx *c, int os, enum holding what, struct mck_error *err)
+{
+	static const char *const calls[2][2] = {
+		[CPUS] = { "ihk_release_cpu", "ihk_os_release_cpu" },
+		[MEMORY] = { "ihk_release_mem", "ihk_os_release_mem" },
+	};
+	const char *call = calls[what][os >= 0];
 	char args[4200], *s;
+	void *list = NULL;
+	int n = 0, rc;
 	double t0;
 
-	rc = lwk_os_cpus(c, os, &cpus, &ncpu, err);
-	if (!rc && ncpu) {
-		s = lwk_format_cpus(cpus, ncpu);
-		snprintf(args, sizeof(args), "%d, %s", os, s ? s : "?");
-		free(s);
-		t0 = mck_now_ms();
-		rc = c->ihk.ihk_os_release_cpu(os, cpus, ncpu);
-		lwk_log_call(c, "ihk_os_release_cpu", args, rc, t0);
-		if (rc < 0)
-			mck_fail(err, rc, "ihk_os_release_cpu(%s): %s (%d)", args, strerror(-rc), rc);
-	}
-	if (!rc)
-		rc = lwk_os_mem(c, os, &mem, &nmem, err);
-	if (!rc && nmem) {
-		s = lwk_format_mem(mem, nmem);
-		snprintf(args, sizeof(args), "%d, %s", os, s ? s : "?");
-		free(s);
-		t0 = mck_now_ms();
-		rc = c->ihk.ihk_os_release_mem(os, mem, nmem);
-		lwk_log_call(c, "ihk_os_release_mem", args, rc, t0);
-		if (rc < 0)
-			mck_fail(err, rc, "ihk_os_release_mem(%s): %s (%d)", args, strerror(-rc), rc);
-	}
-	free(cpus);
-	free(mem);
+	if (what == CPUS)
+		rc = os < 0 ? lwk_reserved_cpus(c, (int **)&list, &n, err) :
+			      lwk_os_cpus(c, os, (int **)&list, &n, err);
+	else
+		rc = os < 0 ? lwk_reserved_mem(c, (struct ihk_mem_chunk **)&list, &n, err) :
+			      lwk_os_mem(c, os, (struct ihk_mem_chunk **)&list, &n, err);
+	if (rc || !n)
+		goto out;
+	s = what == CPUS ? lwk_format_cpus(list, n) : lwk_format_mem(list, n);
+	call_args(args, sizeof(args), os, s);
+	free(s);
+	t0 = mck_now_ms();
+	if (what == CPUS)
+		rc = os < 0 ? c->ihk.ihk_release_cpu(LWK_IHK_DEV, list, n) :
+			      c->ihk.ihk_os_release_cpu(os, list, n);
+	else
+		rc = os < 0 ? c->ihk.ihk_release_mem(LWK_IHK_DEV, list, n) :
+			      c->ihk.ihk_os_release_mem(os, list, n);
+	lwk_log_call(c, call, args, rc, t0);
 	if (rc < 0)
-		return rc;
-	return destroy_retrying(c, os, NULL, err);
+		mck_fail(err, rc, "teardown failed at %s(%s): %s (%d)", call, args, strerror(-rc), rc);
+out:
+	free(list);
+	return rc < 0 ? rc : 0;
+}
+
+/* The CPUs, then the memory (see release_list). */
+static int give_back(struct lwk_ctx *c, int os, struct mck_error *err)
+{
+	int rc = release_list(c, os, CPUS, err);
+
+	return rc ? rc : release_list(c, os, MEMORY, err);
 }
 
 int lwk_remove_unbooted_safe(struct lwk_ctx *c, int os, const struct lwk_owner *o,
@@ -121,7 +145,7 @@ int lwk_remove_unbooted_safe(struct lwk_ctx *c, int os, const struct lwk_owner *
 {
 	char args[32];
 	double t0 = mck_now_ms();
-	int st;
+	int st, rc;
 
 	snprintf(args, sizeof(args), "%d", os);
 	st = c->ihk.ihk_os_get_status(os);
@@ -132,43 +156,13 @@ int lwk_remove_unbooted_safe(struct lwk_ctx *c, int os, const struct lwk_owner *
 	}
 	lwk_log(c, "instance %d did not boot; ihk_destroy_unbooted = safe: its CPUs and memory "
 		"go back to the pool, then it is destroyed", os);
-	return reclaim_unbooted(c, os, err);
+	rc = give_back(c, os, err);
+	return rc ? rc : destroy_retrying(c, os, NULL, err);
 }
 
 int lwk_release_pool(struct lwk_ctx *c, struct mck_error *err)
 {
-	int *cpus = NULL, ncpu = 0, nmem = 0, rc;
-	struct ihk_mem_chunk *mem = NULL;
-	char *s;
-	double t0;
-
-	rc = lwk_reserved_cpus(c, &cpus, &ncpu, err);
-	if (!rc && ncpu) {
-		s = lwk_format_cpus(cpus, ncpu);
-		t0 = mck_now_ms();
-		rc = c->ihk.ihk_release_cpu(LWK_IHK_DEV, cpus, ncpu);
-		lwk_log_call(c, "ihk_release_cpu", s, rc, t0);
-		if (rc < 0)
-			mck_fail(err, rc, "teardown failed at ihk_release_cpu(%s): %s (%d)",
-				 s, strerror(-rc), rc);
-		free(s);
-	}
-	free(cpus);
-	if (rc < 0)
-		return rc;
-	rc = lwk_reserved_mem(c, &mem, &nmem, err);
-	if (!rc && nmem) {
-		s = lwk_format_mem(mem, nmem);
-		t0 = mck_now_ms();
-		rc = c->ihk.ihk_release_mem(LWK_IHK_DEV, mem, nmem);
-		lwk_log_call(c, "ihk_release_mem", s, rc, t0);
-		if (rc < 0)
-			mck_fail(err, rc, "teardown failed at ihk_release_mem(%s): %s (%d)",
-				 s, strerror(-rc), rc);
-		free(s);
-	}
-	free(mem);
-	return rc < 0 ? rc : 0;
+	return give_back(c, -1, err);
 }
 
 /* ----------------------------------------------------------- the teardown */

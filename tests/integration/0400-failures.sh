@@ -21,26 +21,18 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/faults.sh"
 
-trap clear_faults EXIT
-clear_faults
-for n in $TC_NODE_NAMES; do recover_node "$n"; done
-ok "cluster starts clean" wait_clean 30
+start_clean
 N1=node1
 N2=node2
 
 # --- (a) boot failure on one node -----------------------------------------
-label=a$$
-set_double "$N2" "fault = ihk_create_os:-EINVAL:once:$label"
-out=$(timeout 120 "$CLUSTER" run srun -N2 --mckernel true 2>&1)
-rc=$?
-echo "$out" | sed 's/^/#   /'
+run_faulty "$N2" "ihk_create_os:-EINVAL:once:a$$"
 ok "(a) the job fails (rc $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
 ok "(a) its stderr has one reason line naming ihk_create_os" \
 	grep -q "spank_mckernel: job [0-9]*: no McKernel instance on .*boot failed at ihk_create_os: Invalid argument (-22)" <<<"$out"
 ajob=$(sed -n 's/.*spank_mckernel: job \([0-9]*\): .*/\1/p' <<<"$out" | head -n1)
 ok "(a) the fault fired on $N2 (events.log)" \
 	grep -q "job=$ajob call=create_os .*injected=1" "$(node_double "$N2")/events.log"
-set_double "$N2"
 ok "(a) nodes clean after the job" wait_clean 30
 ok "(a) $N2 is not drained" wait_for 10 node_idle "$N2"
 is "$(slurm_reason "$N2")" "" "(a) $N2 has no drain reason"
@@ -48,13 +40,8 @@ out=$(timeout 120 "$CLUSTER" run srun -N2 --mckernel true 2>&1)
 is "$?" 0 "(a) the next job runs on both nodes"
 
 # --- (a2) failure between create and boot: stranded, drained for a reboot ---
-label=a2$$
-set_double "$N2" "fault = ihk_os_load:-EINVAL:once:$label"
-out=$(timeout 120 "$CLUSTER" run srun -N2 --mckernel true 2>&1)
-rc=$?
-echo "$out" | sed 's/^/#   /'
+run_faulty "$N2" "ihk_os_load:-EINVAL:once:a2$$"
 ok "(a2) the job fails (rc $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
-set_double "$N2"
 ok "(a2) $N2 is drained" wait_for 60 is_drained "$N2"
 ok "(a2) the drain reason says the node needs a reboot" \
 	wait_for 60 reason_matches "$N2" "^mckernel: .*ihk_os_load.*reboot the node"

@@ -14,10 +14,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/faults.sh"
 
-trap clear_faults EXIT
-clear_faults
-for n in $TC_NODE_NAMES; do recover_node "$n"; done
-ok "cluster starts clean" wait_clean 30
+start_clean
 for n in $TC_NODE_NAMES; do set_double "$n" "boot_latency_ms = 6000"; done
 
 # --- a step waits for the slow prologue

@@ -63,6 +63,26 @@ reboot_node() { # reboot_node NODE
 	recover_node "$1"
 }
 
+# A failure test's start: faults cleared now and when the script exits,
+# every node recovered, the cluster clean.
+start_clean() {
+	trap clear_faults EXIT
+	clear_faults
+	local n
+	for n in $TC_NODE_NAMES; do recover_node "$n"; done
+	ok "cluster starts clean" wait_clean 30
+}
+
+# A job on both nodes that fails when FAULT fires on NODE: prints its output
+# into $out and its exit status into $rc (from run_faulty NODE FAULT).
+run_faulty() { # run_faulty NODE FAULT
+	set_double "$1" "fault = $2"
+	out=$(timeout 120 "$CLUSTER" run srun -N2 --mckernel true 2>&1)
+	rc=$?
+	echo "$out" | sed 's/^/#   /'
+	set_double "$1"
+}
+
 # Pids of NODE's processes whose command name is one of NAMES.
 node_pids_named() { # node_pids_named NODE NAME...
 	local n=$1 pid comm name
