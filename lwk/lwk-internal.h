@@ -228,7 +228,8 @@ int lwk_record(struct lwk_ctx *c, struct mck_jobrec *rec, enum mck_job_state sta
 /*
  * Does Slurm still run job on node (running, completing, suspended,
  * configuring)? 1 yes, 0 no (ended, unknown to slurmctld, elsewhere),
- * -1 cannot tell (why says so). Asks slurmctld through scontrol, bounded.
+ * -1 cannot tell (why says so). Asks slurmctld through scontrol, all of it
+ * within timeout_s (MCK_SLURM_QUERY_S, part of the budget's boot margin).
  */
 int lwk_slurm_job_on_node(unsigned long job, const char *node, int timeout_s,
 			  char *why, size_t len);

@@ -104,7 +104,8 @@ int lwk_slurm_job_on_node(unsigned long job, const char *node, int timeout_s,
 {
 	char id[32], out[16384], state[64], nodes[4096];
 	char *args[] = { "-o", "show", "job", id, NULL };
-	int rc;
+	double deadline = mck_now_ms() + timeout_s * 1000.0;
+	int rc, left;
 
 	why[0] = '\0';
 	snprintf(id, sizeof(id), "%lu", job);
@@ -137,7 +138,9 @@ int lwk_slurm_job_on_node(unsigned long job, const char *node, int timeout_s,
 		snprintf(why, len, "Slurm says job %lu is %s on no node", job, state);
 		return 0;
 	}
-	rc = node_in_list(nodes, node, timeout_s, why, len);
+	/* both questions together within timeout_s */
+	left = (int)((deadline - mck_now_ms()) / 1000.0);
+	rc = node_in_list(nodes, node, left > 0 ? left : 1, why, len);
 	if (rc >= 0)
 		snprintf(why, len, "Slurm says job %lu is %s on %s", job, state, nodes);
 	return rc;

@@ -395,7 +395,7 @@ static int recover_other(struct lwk_ctx *c, const char *node, unsigned long othe
 	if (rc)
 		return rc;
 	told = mck_job_state_told(rec.state);
-	alive = lwk_slurm_job_on_node(other, node, MCK_DRAIN_SCONTROL_S, why, sizeof(why));
+	alive = lwk_slurm_job_on_node(other, node, MCK_SLURM_QUERY_S, why, sizeof(why));
 	if (alive == 1 && !told)
 		rc = mck_fail(err, -EBUSY, "McKernel on %s is in use by job %lu", node, other);
 	else if (alive < 0 && !told)

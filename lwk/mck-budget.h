@@ -30,8 +30,13 @@
 #define MCK_HOLDER_GRACE_S 5
 /* Saving kmsg, releasing CPUs and memory, verifying the node. */
 #define MCK_RELEASE_MARGIN_S 10
-/* Reserving CPUs and memory, create, assign, load before the boot. */
+/*
+ * Reserving CPUs and memory, create, assign, load before the boot, and
+ * asking Slurm whether the job of an instance found on the node still runs
+ * (MCK_SLURM_QUERY_S).
+ */
 #define MCK_RESERVE_MARGIN_S 20
+#define MCK_SLURM_QUERY_S 10
 /* scontrol's bound when a script drains the node with its reason. */
 #define MCK_DRAIN_SCONTROL_S 15
 /* Everything else a prologue or epilogue does. */
