@@ -140,6 +140,7 @@ void fx_setup(struct fixture *fx, const char *name, const char *extra)
 	fx_write(fx->conf, fx->base);
 	setenv("SLURM_MCKERNEL_CONF", fx->conf, 1);
 	setenv("IHK_DOUBLE_STATE", fx->ihk, 1);
+	setenv("IHK_DOUBLE_LATENCY", "zero", 1);	/* unit tests: no boot takes seconds */
 	setenv("SLURMD_NODENAME", "node1", 1);
 	unsetenv("IHK_DOUBLE_FAULT");
 	snprintf(path, sizeof(path), "%s/bin:%.2000s", fx->dir, getenv("PATH") ? getenv("PATH") :

@@ -44,6 +44,9 @@ shutdown_timeout = 1
 EOC
 # Nothing of the caller's environment selects another node.
 unset IHK_DOUBLE_STATE IHK_DOUBLE_TOPOLOGY IHK_DOUBLE_FAULT SLURM_MCKERNEL_CONF IHK_STRICT_SAFE
+# unit tests: no boot takes seconds (the double's default is the observed latency)
+IHK_DOUBLE_LATENCY=zero
+export IHK_DOUBLE_LATENCY
 
 # scontrol: for the lifecycle's questions about other jobs $T/slurm/JOB holds
 # "STATE NODES" (no file: slurmctld does not know the job); any other use

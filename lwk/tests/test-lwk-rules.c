@@ -64,7 +64,9 @@ static void test_safe_mode(void)
 	int rc;
 
 	fx_conf_set(&fx, "ihk_destroy_unbooted = safe\n");
+	/* an IHK without the defect: the double in its leak mode, the shim lenient */
 	setenv("IHK_STRICT_SAFE", "1", 1);
+	setenv("IHK_DOUBLE_DESTROY_UNBOOTED", "leak", 1);
 	setenv("IHK_DOUBLE_FAULT", "ihk_os_load:EINVAL:always", 1);
 	rc = boot(50, 1001, NULL, &err);
 	unsetenv("IHK_DOUBLE_FAULT");
@@ -75,6 +77,7 @@ static void test_safe_mode(void)
 	ok(mck_lwk_teardown(&fx.cfg, 50, &err) == 0 && fx_node_clean(&fx, "safe"),
 	   "safe: nothing left after the teardown");
 	unsetenv("IHK_STRICT_SAFE");
+	unsetenv("IHK_DOUBLE_DESTROY_UNBOOTED");
 	fx_conf_set(&fx, NULL);
 }
 
