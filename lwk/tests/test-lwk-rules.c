@@ -258,7 +258,7 @@ static void test_lost_cpus(void)
 	fx_write(path, "0,3\n");
 	out = fx_capture(mck_lwk_check, &fx.cfg, &rc);
 	ok(rc == 1 && out && strstr(out, "cpus 3: offline to Linux but held by no IHK pool or "
-	   "instance"), "a CPU IHK took and did not give back is reported (%s)", out ? out : "");
+	   "instance"), "a CPU IHK took and did not give back is reported");
 	free(out);
 	fx_write(path, "\n");
 	ok(fx_node_clean(&fx, "online again"), "clean once Linux has it back");
