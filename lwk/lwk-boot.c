@@ -146,10 +146,16 @@ static int do_checks(struct boot *b, struct mck_error *err)
 	double t0 = mck_now_ms();
 	int rc = lwk_check_before_create(b->c->cfg, err);
 
-	lwk_log_call(b->c, "image, kargs and objdump check", b->c->cfg->image, rc, t0);
-	/* objdump is the node's, image and kargs the configuration's */
-	if (rc && strstr(err->msg, "objdump"))
-		b->node_fault = 1;
+	lwk_log_call(b->c, "image and kargs check", b->c->cfg->image, rc, t0);
+	return rc;
+}
+
+/* A node without objdump is the node's fault: drained, no record. */
+static int do_node_ready(struct boot *b, struct mck_error *err)
+{
+	int rc = lwk_check_node_ready(err);
+
+	b->node_fault = rc != 0;
 	return rc;
 }
 
@@ -533,6 +539,7 @@ static int do_record_running(struct boot *b, struct mck_error *err)
 static const struct boot_step steps[] = {
 	{ "recovery", do_recover, NULL, NULL },
 	{ "plan", do_plan, NULL, NULL },
+	{ "node ready", do_node_ready, NULL, NULL },
 	{ "checks", do_checks, NULL, NULL },
 	{ "ihk_reserve_cpu", do_reserve_cpu, undo_reserve_cpu, NULL },
 	{ "ihk_reserve_mem", do_reserve_mem, undo_reserve_mem, NULL },

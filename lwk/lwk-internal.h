@@ -132,11 +132,14 @@ int lwk_kmsg_save(struct lwk_ctx *c, int os, const char *name, gid_t gid,
 int lwk_check_image(const char *image, char *why, size_t len);
 
 /*
- * Everything of the configuration that ihk_os_load / ihk_os_kargs and the
- * launch would otherwise find out after ihk_create_os: image, kargs,
- * objdump for mcexec. 0, or a negative errno with what to fix in err.
+ * What of the configuration ihk_os_load and ihk_os_kargs would otherwise
+ * find out after ihk_create_os: the image and the kernel arguments. 0, or
+ * a negative errno with what to fix in err.
  */
 int lwk_check_before_create(const struct mck_config *cfg, struct mck_error *err);
+
+/* The node's own prerequisite for McKernel jobs: objdump (mck-prereq.h). */
+int lwk_check_node_ready(struct mck_error *err);
 
 /* ---------------------------------------------------------- lwk-teardown.c */
 

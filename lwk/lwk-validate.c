@@ -4,7 +4,8 @@
  * real IHK without crashing the node, so everything that ihk_os_load,
  * ihk_os_kargs or the ranks would otherwise find out after the create is
  * checked first: the image (a McKernel ELF image for this machine, not
- * too big), the kernel arguments and objdump for mcexec. (The plan and
+ * too big) and the kernel arguments; and the node must have objdump for
+ * mcexec. (The plan and
  * the reservations come before the create in the boot's step table.)
  * See lwk-internal.h.
  */
@@ -126,7 +127,14 @@ int lwk_check_before_create(const struct mck_config *cfg, struct mck_error *err)
 	if (rc)
 		return mck_fail(err, rc, "boot failed at kargs check: %s; fix 'kargs' in %s",
 				why, conf);
-	rc = mck_prereq_objdump(getenv("PATH"), why, sizeof(why));
+	return 0;
+}
+
+int lwk_check_node_ready(struct mck_error *err)
+{
+	char why[4096];
+	int rc = mck_prereq_objdump(getenv("PATH"), why, sizeof(why));
+
 	if (rc)
 		return mck_fail(err, rc, "node not ready for McKernel jobs: %s", why);
 	return 0;

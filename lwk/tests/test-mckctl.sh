@@ -96,6 +96,17 @@ test -z "$(strict_kills)"; ok $? "stranded: no status query or destroy of it ($(
 rm -rf "$T/ihk"	# the node's reboot
 m teardown --job 47 2>/dev/null && m check; ok $? "stranded: after the reboot the teardown cleans"
 
+# a node without objdump: refused before IHK is asked for anything (exit 1,
+# the prologue drains the node with the reason)
+mkdir -p "$T/noobjdump"
+ln -s "$T/bin/scontrol" "$T/noobjdump/scontrol"
+calls=$(cat "$T/ihk/events.log" 2>/dev/null | wc -l)
+PATH=$T/noobjdump m boot --job 48 --uid 1001 --gid 1001 2> "$T/err"
+test $? -eq 1 && tail -n 1 "$T/err" | grep -q "^mckctl: node not ready for McKernel jobs: objdump: not found on PATH ($T/noobjdump): install binutils"
+ok $? "no objdump: exit 1 naming it ($(tail -n 1 "$T/err"))"
+test "$(cat "$T/ihk/events.log" 2>/dev/null | wc -l)" -eq "$calls"; ok $? "no objdump: no IHK call made"
+m check; ok $? "no objdump: node clean, no record"
+
 # config --check warns about a PrologEpilogTimeout shorter than the budget
 mkdir -p "$T/etc" && cp "$CONF" "$T/etc/mckernel.conf"
 echo "PrologEpilogTimeout=5" > "$T/etc/slurm.conf"
