@@ -67,10 +67,9 @@ int mck_prereq_objdump(const char *path_env, char *why, size_t len)
 		path_env = MCK_PREREQ_DEFAULT_PATH;
 	if (on_path(path_env, "objdump"))
 		return 0;
-	snprintf(why, len, "objdump: not found on PATH (%s): install binutils (and keep its "
-		 "directory on the PATH of jobs); mcexec runs it on every launch and without it "
-		 "writes 'RPATH not found: 22' and 'warning: did not set LD_PRELOAD' into every "
-		 "rank's error output", path_env);
+	snprintf(why, len, "objdump: not found on PATH (%s): install binutils; without it "
+		 "mcexec writes 'RPATH not found: 22' and 'warning: did not set LD_PRELOAD' "
+		 "into every rank's error output (it runs objdump on every program)", path_env);
 	return -ENOENT;
 }
 
