@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,11 +204,14 @@ void lwk_holders_text(const struct lwk_holder *h, int n, char *buf, size_t len)
 /*
  * One line on the holder's standard error, so that a rank's output says
  * why it ended: through a copy of its own descriptor (pidfd_getfd: the
- * write goes exactly where the process's own writes go), else only when
- * that descriptor is a pipe (as slurmstepd gives tasks).
+ * write goes exactly where the process's own writes go, with its open
+ * mode), else only when that descriptor is a pipe (as slurmstepd gives
+ * tasks). Only when it can take the line at once (lines are shorter than
+ * PIPE_BUF, so a writable pipe takes it whole).
  */
 static void tell_holder(int pidfd, pid_t pid, const char *line)
 {
+	struct pollfd p = { .fd = -1, .events = POLLOUT };
 	char path[64];
 	struct stat st;
 	int fd = -1;
@@ -222,7 +226,9 @@ static void tell_holder(int pidfd, pid_t pid, const char *line)
 		if (fd < 0)
 			return;
 	}
-	if (write(fd, line, strlen(line)) < 0) {
+	/* never wait on the holder's output (a full pipe nobody reads) */
+	p.fd = fd;
+	if (poll(&p, 1, 0) == 1 && (p.revents & POLLOUT) && write(fd, line, strlen(line)) < 0) {
 		/* the holder's output is gone: nothing to tell */
 	}
 	close(fd);
