@@ -40,13 +40,11 @@ lwk_tests_test_lwk_SOURCES = lwk/tests/test-lwk.c lwk/tests/fixture.c lwk/tests/
 	common/mck-test.h
 lwk_tests_test_lwk_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS)
 lwk_tests_test_lwk_LDADD = lwk/liblwk.la -ldl
-EXTRA_lwk_tests_test_lwk_DEPENDENCIES = lwk/tests/libihk-strict.la
 check_PROGRAMS += lwk/tests/test-lwk-rules
 lwk_tests_test_lwk_rules_SOURCES = lwk/tests/test-lwk-rules.c lwk/tests/fixture.c \
 	lwk/tests/fixture.h common/mck-test.h
 lwk_tests_test_lwk_rules_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS)
 lwk_tests_test_lwk_rules_LDADD = lwk/liblwk.la -ldl
-EXTRA_lwk_tests_test_lwk_rules_DEPENDENCIES = lwk/tests/libihk-strict.la
 TESTS += lwk/tests/test-lwk lwk/tests/test-lwk-rules lwk/tests/test-mckctl.sh lwk/tests/test-prolog.sh \
 	lwk/tests/test-containment.sh lwk/tests/test-healthcheck.sh
 EXTRA_DIST += lwk/tests/test-mckctl.sh lwk/tests/test-prolog.sh lwk/tests/lib.sh \
@@ -61,10 +59,3 @@ TESTS += lwk/tests/test-prereq lwk/tests/test-prereq.sh lwk/tests/test-check-slu
 	lwk/tests/test-one-door.sh
 EXTRA_DIST += lwk/tests/test-prereq.sh lwk/tests/test-check-slurm.sh lwk/tests/test-one-door.sh
 
-# The unit tests' libihk: the IHK double with real IHK's crash on a status
-# query or destroy of an instance that did not boot (lwk/tests/ihk-strict.c).
-check_LTLIBRARIES += lwk/tests/libihk-strict.la
-lwk_tests_libihk_strict_la_SOURCES = lwk/tests/ihk-strict.c
-lwk_tests_libihk_strict_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ihk/double
-lwk_tests_libihk_strict_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
-lwk_tests_libihk_strict_la_LIBADD = ihk/double/libihk-double.la -ldl

@@ -111,7 +111,7 @@ void fx_setup(struct fixture *fx, const char *name, const char *extra)
 		fprintf(stderr, "%s: run me through make check (top_srcdir, top_builddir)\n", name);
 		exit(99);
 	}
-	snprintf(libihk, sizeof(libihk), "%s/lwk/tests/.libs/libihk-strict.so", top_builddir);
+	snprintf(libihk, sizeof(libihk), "%s/ihk/double/.libs/libihk-double.so", top_builddir);
 	snprintf(topo, sizeof(topo), "%s/hwloc-maps/tests/fixtures/testnode.xml", top_srcdir);
 	if (access(libihk, R_OK) || access(topo, R_OK)) {
 		fprintf(stderr, "%s: missing %s or %s\n", name, libihk, topo);
@@ -245,8 +245,9 @@ int fx_strict_killed(struct fixture *fx)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/strict.log", fx->ihk);
-	return access(path, F_OK) == 0;
+	/* events.log says rc=killed for a call that killed its caller */
+	snprintf(path, sizeof(path), "%s/events.log", fx->ihk);
+	return fx_contains(path, " rc=killed");
 }
 
 char *fx_capture(int (*fn)(const struct mck_config *, FILE *, struct mck_error *),

@@ -1,6 +1,7 @@
 /*
  * fixture.h: a node for the lifecycle's unit tests, in a temporary
- * directory: the strict IHK double (lwk/tests/ihk-strict.c) as libihk,
+ * directory: the IHK double as libihk (as strict as IHK 3114d9e: a status
+ * query or destroy of an instance that did not boot kills the caller),
  * a McKernel-looking ELF image, the test topology, sysfs_dir, and a fake
  * scontrol on PATH that answers for the jobs the test declares.
  */
@@ -41,7 +42,7 @@ void fx_write(const char *path, const char *text);
 int fx_contains(const char *path, const char *needle);
 /* Lines in the double's events.log for call (e.g. "os_boot") with " rc=0". */
 int fx_events_ok(struct fixture *fx, const char *call);
-/* Did the strict double kill a caller (STATE/strict.log)? */
+/* Did the double kill a caller for touching an unbooted instance? */
 int fx_strict_killed(struct fixture *fx);
 
 /* fn's output into a malloc'd string. */

@@ -1,7 +1,7 @@
 /*
- * test-lwk: the lifecycle against the strict IHK double (a status query or
- * destroy of an instance that did not boot kills the caller, as on real
- * IHK): boot, status, device, record, teardown (twice), the checks done
+ * test-lwk: the lifecycle against the IHK double, as strict as real IHK (a
+ * status query or destroy of an instance that did not boot kills the
+ * caller): boot, status, device, record, teardown (twice), the checks done
  * before ihk_create_os (image, kargs) that keep ihk_os_load from ever
  * seeing a bad image, every IHK call of the boot failing in turn (unwound
  * to a clean node before the create; left and reported as stranded
@@ -352,7 +352,7 @@ int main(void)
 	test_each_call_fails();
 	test_unwinds();
 	test_panic();
-	ok(!fx_strict_killed(&fx), "the strict double never had to kill a caller");
+	ok(!fx_strict_killed(&fx), "the double never had to kill a caller");
 	mck_lwk_set_log(NULL);
 	fclose(log);
 	fx_done(&fx, mck_test_failed);
