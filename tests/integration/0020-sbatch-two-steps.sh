@@ -27,9 +27,10 @@ for n in $TC_NODE_NAMES; do
 	is "$(grep "job=$job " "$d/events.log" | grep -c "call=os_boot .*rc=0")" 2 "$n: booted twice for job $job (prologue, fresh instance for step 1)"
 	is "$(grep "job=$job " "$d/events.log" | grep -c "call=destroy_os .*rc=0")" 2 "$n: destroyed both instances of job $job"
 	is "$(grep "job=$job " "$d/events.log" | grep -c "call=os_shutdown")" 0 "$n: never an ihk_os_shutdown on its own"
-	gens=$(grep -h "^gen=" $(grep -l "^job=$job$" "$d"/mcexec/*.rec) | sort -u | wc -l)
+	# the records of destroyed instances, one line per rank (ihk/double/README.md)
+	gens=$(grep " job=$job " "$d/mcexec.log" | sed -n 's/.* gen=\([0-9]*\) .*/\1/p' | sort -u | wc -l)
 	is "$gens" 2 "$n: each MPI step ran on its own instance"
-	steps=$(grep -h "^step=" $(grep -l "^job=$job$" "$d"/mcexec/*.rec) | sort -u | tr '\n' ' ')
+	steps=$(grep " job=$job " "$d/mcexec.log" | sed -n 's/.* \(step=[0-9]*\) .*/\1/p' | sort -u | tr '\n' ' ')
 	is "$steps" "step=0 step=1 " "$n: ranks of step 0 and step 1 were recorded"
 done
 done_testing

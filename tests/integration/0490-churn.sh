@@ -250,16 +250,14 @@ NRANKS=0 NFOREIGN=0
 for n in $TC_NODE_NAMES; do
 	d=$(node_double "$n")
 	booted=$(sed -n 's/.* job=\([0-9][0-9]*\) call=os_boot os=[0-9]* gen=\([0-9][0-9]*\) rc=0.*/\1 \2/p' "$d/events.log" | sort -u)
-	for r in "$d"/mcexec/*.rec; do
-		[ -f "$r" ] || continue
-		j=$(sed -n 's/^job=//p' "$r")
-		g=$(sed -n 's/^gen=//p' "$r")
+	# the records of destroyed instances, one line per rank (ihk/double/README.md)
+	while read -r j g pid; do
 		NRANKS=$((NRANKS + 1))
 		if ! grep -qx "$j $g" <<<"$booted"; then
 			NFOREIGN=$((NFOREIGN + 1))
-			diag "$n: rank record $(basename "$r") of job $j ran on gen $g, not booted for job $j"
+			diag "$n: rank pid $pid of job $j ran on gen $g, not booted for job $j"
 		fi
-	done
+	done < <(sed -n 's/^pid=\([0-9]*\) .* job=\([0-9]*\) .* gen=\([0-9]*\) .*/\2 \3 \1/p' "$d/mcexec.log" 2>/dev/null)
 done
 
 diag "churn counts (seed $SEED, $((T1 - T0)) s):"

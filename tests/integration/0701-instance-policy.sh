@@ -28,7 +28,8 @@ run_three() { # run_three POLICY: sets job
 		"$1: 3 steps x 2 ranks ran under mcexec (job $job)"
 }
 boots() { grep "job=$2 " "$(node_double "$1")/events.log" | grep -c "call=os_boot .*rc=0"; }
-gens() { grep -h '^gen=' $(grep -l "^job=$2$" "$(node_double "$1")"/mcexec/*.rec) | sort -u | wc -l; }
+# instances JOB's ranks ran on: the records of destroyed instances (mcexec.log)
+gens() { grep " job=$2 " "$(node_double "$1")/mcexec.log" | sed -n 's/.* gen=\([0-9]*\) .*/\1/p' | sort -u | wc -l; }
 
 ok "cluster starts clean" wait_clean 30
 
