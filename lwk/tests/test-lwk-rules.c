@@ -6,7 +6,8 @@
  * whose job has ended; a stranded or unclaimed instance is never queried
  * nor destroyed; the job user's holders of the device are ended (TERM,
  * KILL), root's are not and the device goes back to root 0600 first; all
- * of that on character devices too; CPUs Linux lost are reported; the
+ * of that on character devices too; CPUs Linux lost are reported (also
+ * those the double's leak mode loses, seen through its sysfs); the
  * step's instance policy comes from the job record; the timeout budget.
  */
 #include "config.h"
@@ -262,6 +263,51 @@ static void test_lost_cpus(void)
 	ok(fx_node_clean(&fx, "online again"), "clean once Linux has it back");
 }
 
+/*
+ * The defect the lost-CPU check is for, with the double's own view of
+ * Linux: on an IHK where destroying an instance that did not boot
+ * "works" (the double's leak mode), its CPUs stay offline to Linux while
+ * IHK's queries are empty. (The lifecycle never does this; a destroy
+ * behind its back, as a hand-made ihkconfig would, shows the check.)
+ */
+static void test_leaked_cpus(void)
+{
+	int (*reserve)(int, int *, int), (*create)(int), (*assign)(int, int *, int);
+	int (*destroy)(int, int);
+	struct mck_error err = { 0 };
+	char path[2 * sizeof(fx.dir) + sizeof(fx.ihk) + 64], sys[sizeof(fx.dir) + 8], *out;
+	int cpu = 1, os, rc;
+	void *dbl;
+
+	ok(boot(75, 1001, NULL, &err) == 0 && mck_lwk_teardown(&fx.cfg, 75, &err) == 0,
+	   "a boot and teardown: this node's lifecycle has used CPU 1");
+	snprintf(sys, sizeof(sys), "%s/sys", fx.dir);
+	snprintf(path, sizeof(path), "rm -rf '%s' && ln -s '%s/sys' '%s'", sys, fx.ihk, sys);
+	ok(system(path) == 0, "sysfs_dir is the double's view of Linux");
+	snprintf(path, sizeof(path), "%s/ihk/double/.libs/libihk-double.so", getenv("top_builddir"));
+	dbl = dlopen(path, RTLD_NOW);
+	reserve = dbl ? (int (*)(int, int *, int))dlsym(dbl, "ihk_reserve_cpu") : NULL;
+	create = dbl ? (int (*)(int))dlsym(dbl, "ihk_create_os") : NULL;
+	assign = dbl ? (int (*)(int, int *, int))dlsym(dbl, "ihk_os_assign_cpu") : NULL;
+	destroy = dbl ? (int (*)(int, int))dlsym(dbl, "ihk_destroy_os") : NULL;
+	setenv("IHK_DOUBLE_DESTROY_UNBOOTED", "leak", 1);
+	ok(reserve && create && assign && destroy && reserve(0, &cpu, 1) == 0 &&
+	   (os = create(0)) >= 0 && assign(os, &cpu, 1) == 0 && destroy(0, os) == 0,
+	   "leak mode: a never-booted instance holding CPU 1 destroyed behind the lifecycle's back");
+	unsetenv("IHK_DOUBLE_DESTROY_UNBOOTED");
+	out = fx_capture(mck_lwk_check, &fx.cfg, &rc);
+	ok(rc == 1 && out && strstr(out, "cpus 1: offline to Linux but held by no IHK pool"),
+	   "check: IHK's queries are empty, but Linux lost CPU 1");
+	free(out);
+	out = fx_capture(mck_lwk_health, &fx.cfg, &rc);
+	ok(rc == 1, "the health check says so too (the node drains)");
+	free(out);
+	if (dbl)
+		dlclose(dbl);
+	fx_reboot(&fx);
+	ok(fx_node_clean(&fx, "leaked cpus after a reboot"), "after a reboot Linux has it back");
+}
+
 /* mck_lwk_step's answer, its output in out (caller frees). */
 static int step(unsigned long job, long stepid, char **out, struct mck_error *err)
 {
@@ -396,6 +442,7 @@ int main(void)
 	test_holders();
 	test_char_device();
 	test_lost_cpus();
+	test_leaked_cpus();
 	test_steps();
 	test_budget_and_lock();
 	ok(!fx_strict_killed(&fx), "the double never had to kill a caller");
