@@ -63,6 +63,9 @@ static const struct key_def keys[] = {
 	    .group = G_MEM, .mode = MCK_CFG_MEM_FRACTION),
 	KEY("boot_timeout", K_SECONDS, boot_timeout, "whole seconds, 1 to 3600"),
 	KEY("shutdown_timeout", K_SECONDS, shutdown_timeout, "whole seconds, 1 to 3600"),
+	KEY("sysfs_dir", K_PATH, sysfs_dir, "an absolute directory where sysfs is mounted"),
+	KEY("ihk_destroy_unbooted", K_CHOICE, ihk_destroy_unbooted_safe, "crash or safe",
+	  .choice = { "crash", "safe" }),
 	KEY("ihk_double_state", K_PATH, ihk_double_state,
 	  "an absolute state directory of the IHK double, or nothing", .empty_ok = 1),
 	KEY("ihk_double_topology", K_STRING, ihk_double_topology, "hwloc XML for the IHK double"),
@@ -169,6 +172,7 @@ static int set_defaults(struct mck_config *cfg)
 		{ "kargs", "hidos ksyslogd=0" },
 		{ "state_dir", MCK_STATEDIR },
 		{ "device_dir", "/dev" },
+		{ "sysfs_dir", "/sys" },
 		{ "topology", "" },
 		{ "ihk_double_state", "" },
 		{ "ihk_double_topology", "" },
@@ -200,7 +204,7 @@ static int set_defaults(struct mck_config *cfg)
 	cfg->user_keys = MCK_OPT_ALL;
 	cfg->max_mem_fraction = 0.9;
 	cfg->min_linux_cores = 1;
-	cfg->instance_policy = MCK_INSTANCE_PER_JOB;
+	cfg->instance_policy = MCK_INSTANCE_PER_STEP;
 	cfg->require_exclusive = 1;
 	return 0;
 }
@@ -702,16 +706,11 @@ static int default_beyond(const struct build *b, const char *key, const char *va
 			where(b, bound_key, w2, sizeof(w2)), part);
 }
 
-/* Rules between keys, on the settings of one partition. */
-static int check_config(const struct mck_config *cfg, const struct build *b,
-			struct mck_error *err)
+int mck_config_kargs_check(const char *kargs, char *why, size_t len)
 {
-	const char *p = cfg->kargs;
+	const char *p = kargs;
 	int found = 0;
-	char w1[PATH_MAX + 16], w2[PATH_MAX + 16], part[300] = "";
 
-	if (cfg->partition)
-		snprintf(part, sizeof(part), " (partition %s)", cfg->partition);
 	/* IHK refuses kernel arguments without the token "hidos". */
 	while (p && *p) {
 		size_t n;
@@ -723,14 +722,28 @@ static int check_config(const struct mck_config *cfg, const struct build *b,
 			found = 1;
 		p += n;
 	}
-	if (!found)
-		return mck_fail(err, -EINVAL,
-				"%s: kargs = '%.256s': McKernel's kernel arguments must contain the word 'hidos'%s",
-				where(b, "kargs", w1, sizeof(w1)), cfg->kargs, part);
-	if (strlen(cfg->kargs) > 1023)
-		return mck_fail(err, -EINVAL,
-				"%s: kargs is %zu bytes long; IHK keeps at most 1023%s",
-				where(b, "kargs", w1, sizeof(w1)), strlen(cfg->kargs), part);
+	if (!found) {
+		snprintf(why, len, "kargs = '%.256s': McKernel's kernel arguments must contain "
+			 "the word 'hidos'", kargs ? kargs : "");
+		return -EINVAL;
+	}
+	if (strlen(kargs) > 1023) {
+		snprintf(why, len, "kargs is %zu bytes long; IHK keeps at most 1023", strlen(kargs));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Rules between keys, on the settings of one partition. */
+static int check_config(const struct mck_config *cfg, const struct build *b,
+			struct mck_error *err)
+{
+	char w1[PATH_MAX + 16], w2[PATH_MAX + 16], part[300] = "", why[300];
+
+	if (cfg->partition)
+		snprintf(part, sizeof(part), " (partition %s)", cfg->partition);
+	if (mck_config_kargs_check(cfg->kargs, why, sizeof(why)))
+		return mck_fail(err, -EINVAL, "%s: %s%s", where(b, "kargs", w1, sizeof(w1)), why, part);
 	if (cfg->max_linux_cores && cfg->min_linux_cores > cfg->max_linux_cores)
 		return mck_fail(err, -EINVAL,
 				"%s: min_linux_cores = %d is above max_linux_cores = %d (%s)%s",

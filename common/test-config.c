@@ -120,8 +120,11 @@ static void new_keys(void)
 	ok(cfg.user_keys == MCK_OPT_ALL, "default: users may set every option key");
 	ok(cfg.max_mem_fraction == 0.9 && cfg.min_linux_cores == 1 && !cfg.max_linux_cores &&
 	   !cfg.max_procs_per_node && !cfg.max_mem_size, "default limits");
-	ok(cfg.instance_policy == MCK_INSTANCE_PER_JOB && cfg.require_exclusive == 1,
-	   "default: per-job instance, exclusive nodes required");
+	ok(cfg.instance_policy == MCK_INSTANCE_PER_STEP && cfg.require_exclusive == 1,
+	   "default: a fresh instance per step (reuse crashes MPI on real McKernel), "
+	   "exclusive nodes required");
+	ok(!cfg.ihk_destroy_unbooted_safe && !strcmp(cfg.sysfs_dir, "/sys"),
+	   "default: ihk_destroy_unbooted = crash, sysfs_dir = /sys");
 	ok(!cfg.mcexec_uti && !cfg.uti, "default: mcexec without UTI, no --enable-uti");
 	is_int(cfg.n_sections, 0, "no partition sections");
 	mck_config_free(&cfg);

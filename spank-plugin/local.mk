@@ -8,7 +8,7 @@ spank_plugin_spank_mckernel_la_CPPFLAGS = $(AM_CPPFLAGS) $(SLURM_CPPFLAGS)
 spank_plugin_spank_mckernel_la_LDFLAGS = $(AM_LDFLAGS) \
 	-module -avoid-version -shared \
 	-Wl,--version-script=$(top_srcdir)/spank-plugin/spank_mckernel.map
-spank_plugin_spank_mckernel_la_LIBADD = ihk/libmckihk.la
+spank_plugin_spank_mckernel_la_LIBADD = lwk/libmckrun.la common/libmckcommon.la
 EXTRA_spank_plugin_spank_mckernel_la_DEPENDENCIES = spank-plugin/spank_mckernel.map
 EXTRA_DIST += spank-plugin/spank_mckernel.map \
 	spank-plugin/tests/exports.sh spank-plugin/tests/prepend-build.sh \

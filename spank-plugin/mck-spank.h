@@ -5,8 +5,10 @@
  *   local.c     srun, sbatch, salloc: validate --mckernel at submit time
  *               (syntax, then the operator's rules of mckernel.conf)
  *   remote.c    slurmstepd: run each task of a user step through mcexec
- *   step.c      slurmstepd, once per step as root: fresh instance
- *               (instance_policy = per-step), instance must be RUNNING
+ *   step.c      slurmstepd, once per step as root: asks the lifecycle
+ *               (mckctl step) for the instance policy and a RUNNING
+ *               instance, loads the configuration of the job's recorded
+ *               partition for the tasks
  * Nothing here is exported: the version script keeps only slurm_spank_*
  * and the plugin_* data visible.
  */

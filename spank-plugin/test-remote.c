@@ -282,7 +282,7 @@ int main(void)
 
 	rec.job = 77;
 	rec.os = 0;
-	mck_jobrec_set(&rec.state, "running");
+	rec.state = MCK_JOB_RUNNING;
 	is_int(mck_jobrec_write(dir, &rec, &err), 0, "job record written");
 	run_task_init(&ctx, out, sizeof(out), &rc);
 	is_int(rc, 0, "the task's command ran");
