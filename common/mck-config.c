@@ -16,7 +16,7 @@
 enum key_type {
 	K_PATH,		/* absolute path */
 	K_STRING,	/* any text */
-	K_FRACTION,	/* decimal in (0, 0.98] */
+	K_FRACTION,	/* decimal in (0, MCK_MEM_FRACTION_MAX] */
 	K_SECONDS,	/* whole seconds 1..3600 */
 	K_COUNT,	/* integer min..max */
 	K_SIZE,		/* size, 0 allowed */
@@ -46,18 +46,20 @@ struct key_def {
 };
 
 #define OFF(f) offsetof(struct mck_config, f)
+#define FRACTION_HELP "a number in (0, " MCK_MEM_FRACTION_MAX_TEXT "] with at most 6 decimals"
 #define KEY(n, t, f, h, ...) { .name = n, .type = t, .offset = OFF(f), .help = h, __VA_ARGS__ }
 
 static const struct key_def keys[] = {
 	KEY("libihk", K_PATH, libihk, "an absolute path of libihk.so"),
 	KEY("mcexec", K_PATH, mcexec, "an absolute path of mcexec"),
+	KEY("mcexec_uti", K_BOOL, mcexec_uti, "yes (mcexec is built with UTI) or no"),
 	KEY("mckctl", K_PATH, mckctl, "an absolute path of mckctl"),
 	KEY("image", K_PATH, image, "an absolute path of mckernel.img"),
 	KEY("kargs", K_STRING, kargs, "kernel arguments containing hidos"),
 	KEY("state_dir", K_PATH, state_dir, "an absolute directory for job records"),
 	KEY("device_dir", K_PATH, device_dir, "an absolute directory of the mcosN devices"),
 	KEY("topology", K_STRING, topology, "hwloc XML file, or empty for the live machine"),
-	KEY("mem_fraction", K_FRACTION, mem_fraction, "a number in (0, 0.98] with at most 6 decimals",
+	KEY("mem_fraction", K_FRACTION, mem_fraction, FRACTION_HELP,
 	    .group = G_MEM, .mode = MCK_CFG_MEM_FRACTION),
 	KEY("boot_timeout", K_SECONDS, boot_timeout, "whole seconds, 1 to 3600"),
 	KEY("shutdown_timeout", K_SECONDS, shutdown_timeout, "whole seconds, 1 to 3600"),
@@ -105,7 +107,7 @@ static const struct key_def keys[] = {
 
 	/* what users may change */
 	KEY("user_keys", K_USERKEYS, user_keys, "a list of option keys, all, or none"),
-	KEY("max_mem_fraction", K_FRACTION, max_mem_fraction, "a number in (0, 0.98] with at most 6 decimals"),
+	KEY("max_mem_fraction", K_FRACTION, max_mem_fraction, FRACTION_HELP),
 	KEY("max_mem_size", K_SIZE, max_mem_size, "a size such as 16G, or 0 for no limit"),
 	KEY("min_linux_cores", K_COUNT, min_linux_cores, "a core count from 1 to 1024",
 	  .min = 1, .max = MCK_OPT_MAX_COUNT),
@@ -533,9 +535,15 @@ static int apply_value(struct mck_config *cfg, const struct parsed *p,
 			return mck_fail(err, -ENOMEM, "out of memory");
 		return 0;
 	case K_FRACTION: {
-		double d;
+		double d = 0;
+		int rc = mck_mem_fraction_parse(value, &d);
+		char q[80];
 
-		if (mck_fraction_parse(value, &d) || !(d > 0.0 && d <= 0.98))
+		if (rc == -2)
+			return mck_fail(err, -EINVAL, "%s:%d: %s = %s is above "
+					MCK_MEM_FRACTION_MAX_TEXT ": %s", p->file, e->line, k->name,
+					mck_quote(value, q, sizeof(q)), MCK_MEM_FRACTION_WHY);
+		if (rc)
 			return fail_value(err, p, e, k->help);
 		*(double *)((char *)cfg + k->offset) = d;
 		break;
@@ -767,6 +775,13 @@ static int check_config(const struct mck_config *cfg, const struct build *b,
 				"%s: stack_premap = %s:%s: the maximum is below the premapped size%s",
 				where(b, "stack_premap", w1, sizeof(w1)), a, c, part);
 	}
+	if (cfg->uti && !cfg->mcexec_uti)
+		return mck_fail(err, -EINVAL,
+				"%s: uti = yes but mcexec_uti = no (%s)%s: mcexec %s would refuse "
+				"--enable-uti and fail every rank; set uti = no, or mcexec_uti = yes "
+				"if that mcexec is built with UTI (mckctl prereq checks the binary)",
+				where(b, "uti", w1, sizeof(w1)), where(b, "mcexec_uti", w2, sizeof(w2)),
+				part, cfg->mcexec);
 	return 0;
 }
 
@@ -835,6 +850,7 @@ int mck_config_load_buffer(const char *text, size_t len, const char *name,
 	rc = build_section(&p, wanted, p.file, partition, cfg, err);
 	if (rc)
 		goto fail;
+	cfg->n_sections = p.n_sections;
 	rc = 0;
 fail:
 	parsed_free(&p);

@@ -58,9 +58,11 @@ enum mck_instance_policy {
 struct mck_config {
 	char *path;		/* file the settings came from, "" for defaults */
 	char *partition;	/* partition applied, NULL for global only */
+	int n_sections;		/* [partition] sections in the file: 0, every partition alike */
 
 	char *libihk;		/* libihk.so to dlopen */
 	char *mcexec;		/* mcexec launcher that wraps every rank */
+	int mcexec_uti;		/* that mcexec is built with UTI (--enable-uti works) */
 	char *mckctl;		/* node-side tool run by prologue/epilogue */
 	char *image;		/* McKernel kernel image */
 	char *kargs;		/* kernel arguments, must contain "hidos" */

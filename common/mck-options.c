@@ -16,7 +16,8 @@ static const struct {
 	const char *expected;	/* what a valid value looks like */
 } opt_keys[MCK_OPT_NKEYS] = {
 	[MCK_OPT_MEM] = { "mem",
-		"a fraction of each NUMA node in (0, 0.98] with at most 6 decimals such as 0.6, or a size with a unit "
+		"a fraction of each NUMA node in (0, " MCK_MEM_FRACTION_MAX_TEXT "] with at most 6 decimals such as 0.6, "
+		"or a size with a unit "
 		"(k, M, G, T) that is a multiple of 4M such as 8G" },
 	[MCK_OPT_LINUX_CORES] = { "linux_cores", "a core count from 1 to 1024" },
 	[MCK_OPT_SMT] = { "smt", "all or one" },
@@ -174,9 +175,23 @@ static int parse_count(const char *s, int *out)
 	return 0;
 }
 
+int mck_mem_fraction_parse(const char *s, double *out)
+{
+	double d;
+
+	if (mck_fraction_parse(s, &d) || !(d > 0.0 && d <= 1.0))
+		return -1;
+	if (d > MCK_MEM_FRACTION_MAX)
+		return -2;
+	*out = d;
+	return 0;
+}
+
+/* 0, -1 (malformed) or -2 (a fraction above MCK_MEM_FRACTION_MAX). */
 static int parse_mem(const char *s, struct mck_options *o)
 {
 	size_t n = strlen(s);
+	int rc;
 
 	if (n && isalpha((unsigned char)s[n - 1])) {
 		uint64_t v;
@@ -187,9 +202,9 @@ static int parse_mem(const char *s, struct mck_options *o)
 		o->mem_size = v;
 		return 0;
 	}
-	if (mck_fraction_parse(s, &o->mem_fraction) ||
-	    !(o->mem_fraction > 0.0 && o->mem_fraction <= 0.98))
-		return -1;
+	rc = mck_mem_fraction_parse(s, &o->mem_fraction);
+	if (rc)
+		return rc;
 	o->mem_is_size = 0;
 	return 0;
 }
@@ -258,7 +273,7 @@ int mck_options_parse(const char *text, struct mck_options *opts,
 	for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(item, '=');
 		const char *value;
-		int key;
+		int key, vrc;
 
 		if (!eq) {
 			rc = mck_fail(err, -EINVAL,
@@ -283,7 +298,16 @@ int mck_options_parse(const char *text, struct mck_options *opts,
 				      mck_quote(value, q, sizeof(q)));
 			goto fail;
 		}
-		if (!*value || parse_value(key, value, &o)) {
+		vrc = *value ? parse_value(key, value, &o) : -1;
+		if (vrc == -2) {
+			rc = mck_fail(err, -EINVAL,
+				      "--mckernel: %s=%s is above " MCK_MEM_FRACTION_MAX_TEXT ": %s; "
+				      "ask for at most %s=" MCK_MEM_FRACTION_MAX_TEXT,
+				      opt_keys[key].name, mck_quote(value, q, sizeof(q)),
+				      MCK_MEM_FRACTION_WHY, opt_keys[key].name);
+			goto fail;
+		}
+		if (vrc) {
 			rc = mck_fail(err, -EINVAL,
 				      "--mckernel: %s='%s' is not valid: expected %s",
 				      opt_keys[key].name, mck_quote(value, q, sizeof(q)),
@@ -354,6 +378,13 @@ int mck_options_check(const struct mck_options *opts,
 					"--mckernel: linux_cores=%d is above the limit of %s: max_linux_cores = %d",
 					opts->linux_cores, where, cfg->max_linux_cores);
 	}
+	if ((opts->set & MCK_OPT_BIT(MCK_OPT_UTI)) && opts->uti && !cfg->mcexec_uti)
+		return mck_fail(err, -EPERM,
+				"--mckernel: uti=yes is not available on %s: its mcexec (%s) is not "
+				"built with UTI support (mckernel.conf: mcexec_uti = no) and would refuse "
+				"--enable-uti in every rank; leave uti out, or ask the operator for an "
+				"mcexec built with UTI and mcexec_uti = yes", where,
+				cfg->mcexec ? cfg->mcexec : "mcexec");
 	if ((opts->set & MCK_OPT_BIT(MCK_OPT_PROCS)) && cfg->max_procs_per_node &&
 	    opts->procs > cfg->max_procs_per_node)
 		return mck_fail(err, -EPERM,

@@ -6,7 +6,8 @@
  *
  * Keys (documented in mck_options_help() and spank_mckernel(8)):
  *   mem=F|SIZE          McKernel's memory per NUMA node: a fraction in
- *                       (0, 0.98] such as 0.6, or a size with a unit such as 8G
+ *                       (0, MCK_MEM_FRACTION_MAX] such as 0.6, or a size
+ *                       with a unit such as 8G
  *   linux_cores=N       cores kept for Linux per NUMA node (or per package,
  *                       following the partition's linux_cores_per_package)
  *   smt=all|one         McKernel uses every hardware thread of its cores, or one
@@ -16,7 +17,8 @@
  *   extend_heap_by=SIZE mcexec --extend-heap-by (0: mcexec's default)
  *   stack_premap=SIZE[:MAX]
  *                       mcexec --stack-premap=SIZE[,MAX] (0: mcexec's default)
- *   uti=yes|no          mcexec --enable-uti
+ *   uti=yes|no          mcexec --enable-uti; only where the partition's mcexec
+ *                       is built with UTI (mckernel.conf mcexec_uti = yes)
  *
  * The parser is strict: an unknown key, a malformed value or a key given
  * twice is refused with a message naming the key, the value and what is
@@ -54,6 +56,20 @@ enum mck_opt_key {
 
 /* Largest count accepted for linux_cores and procs. */
 #define MCK_OPT_MAX_COUNT 1024
+
+#define MCK_STR_(x) #x
+#define MCK_STR(x) MCK_STR_(x)
+
+/*
+ * The largest share of a NUMA node's memory McKernel can be given: real
+ * IHK stops reserving at 95% of a node (its sources' cap says 98%). The
+ * one owner of that limit: mem=F, mem_fraction and max_mem_fraction are
+ * all checked against it (mck_mem_fraction_check).
+ */
+#define MCK_MEM_FRACTION_MAX 0.95
+#define MCK_MEM_FRACTION_MAX_TEXT MCK_STR(MCK_MEM_FRACTION_MAX)
+#define MCK_MEM_FRACTION_WHY \
+	"IHK reserves at most 95% of a NUMA node's memory"
 
 /* The parsed options; holds no allocated memory. */
 struct mck_options {
@@ -112,6 +128,12 @@ int mck_options_mcexec_args(const struct mck_options *opts,
 void mck_argv_free(char **argv);
 
 /* Value syntax shared with mck-config.c. */
+/*
+ * A memory fraction: 0 when s is one in (0, MCK_MEM_FRACTION_MAX], -2
+ * when it is in (MCK_MEM_FRACTION_MAX, 1] (IHK cannot give that much),
+ * -1 for anything else (see mck_fraction_parse).
+ */
+int mck_mem_fraction_parse(const char *s, double *out);
 /*
  * A plain decimal number ("0.6", "1", ".5"): at most 9 digits before and
  * MCK_FRACTION_DECIMALS after the point; no sign, exponent, nan or inf.

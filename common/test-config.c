@@ -119,6 +119,8 @@ static void new_keys(void)
 	   !cfg.max_procs_per_node && !cfg.max_mem_size, "default limits");
 	ok(cfg.instance_policy == MCK_INSTANCE_PER_JOB && cfg.require_exclusive == 1,
 	   "default: per-job instance, exclusive nodes required");
+	ok(!cfg.mcexec_uti && !cfg.uti, "default: mcexec without UTI, no --enable-uti");
+	is_int(cfg.n_sections, 0, "no partition sections");
 	mck_config_free(&cfg);
 
 	/* Every key, as it prints. */
@@ -149,7 +151,9 @@ static void new_keys(void)
 	key_prints("extend_heap_by = 8M", "extend_heap_by = 8M");
 	key_prints("stack_premap = 2M,1G", "stack_premap = 2M:1G");
 	key_prints("stack_premap = 2M", "stack_premap = 2M");
-	key_prints("uti = yes", "uti = yes");
+	key_prints("mcexec_uti = yes\nuti = yes", "uti = yes");
+	key_prints("mcexec_uti = yes", "mcexec_uti = yes");
+	key_prints("mcexec_uti = no", "mcexec_uti = no");
 	key_prints("disable_sched_yield = yes", "disable_sched_yield = yes");
 	key_prints("mpol_no_heap = yes", "mpol_no_heap = yes");
 	key_prints("mpol_no_stack = yes", "mpol_no_stack = yes");
@@ -177,6 +181,7 @@ static void new_keys(void)
 	ok(cfg.keep == MCK_CFG_KEEP_PER_PACKAGE && cfg.linux_cores == 2 && !*cfg.linux_cpus,
 	   "the partition's linux_cores_per_package replaces the global linux_cpus");
 	ok(cfg.instance_policy == MCK_INSTANCE_PER_STEP, "partition instance_policy");
+	is_int(cfg.n_sections, 2, "the file's partition sections are counted");
 	is_int(cfg.n_env, 3, "partition env extends the global list");
 	is_str(cfg.env[0], "PMIX_MCA_gds=ds21", "same NAME replaces in place");
 	is_str(cfg.env[1], "A=1", "global entry kept");
@@ -231,8 +236,13 @@ static void new_keys(void)
 	BAD("require_exclusive = maybe", "test.conf:1: require_exclusive = 'maybe': expected yes or no");
 	BAD("user_keys = mem, image", "test.conf:1: user_keys = 'mem, image': unknown option key 'image': expected a list of mem, linux_cores, smt, procs, mpol_threshold, extend_heap_by, stack_premap, uti, or all, or none");
 	BAD("user_keys = mem mem", "test.conf:1: user_keys = 'mem mem': key 'mem' is listed twice");
-	BAD("max_mem_fraction = 0.99", "test.conf:1: max_mem_fraction = '0.99': expected a number in (0, 0.98] with at most 6 decimals");
-	BAD("mem_fraction = 0.1234567", "test.conf:1: mem_fraction = '0.1234567': expected a number in (0, 0.98] with at most 6 decimals");
+	/* issue 16: real IHK stops reserving at 95% of a NUMA node */
+	BAD("max_mem_fraction = 0.99", "test.conf:1: max_mem_fraction = 0.99 is above 0.95: IHK reserves at most 95% of a NUMA node's memory");
+	BAD("max_mem_fraction = 0.96", "test.conf:1: max_mem_fraction = 0.96 is above 0.95: IHK reserves at most 95% of a NUMA node's memory");
+	BAD("[partition batch]\nmem_fraction = 0.951", "test.conf:2: mem_fraction = 0.951 is above 0.95: IHK reserves at most 95% of a NUMA node's memory");
+	BAD("max_mem_fraction = 1.5", "test.conf:1: max_mem_fraction = '1.5': expected a number in (0, 0.95] with at most 6 decimals");
+	BAD("mem_fraction = 0.1234567", "test.conf:1: mem_fraction = '0.1234567': expected a number in (0, 0.95] with at most 6 decimals");
+	BAD("mcexec_uti = maybe", "test.conf:1: mcexec_uti = 'maybe': expected yes (mcexec is built with UTI) or no");
 	BAD("max_mem_size = lots", "test.conf:1: max_mem_size = 'lots': expected a size such as 16G, or 0 for no limit");
 	BAD("min_linux_cores = 0", "test.conf:1: min_linux_cores = '0': expected a core count from 1 to 1024");
 	BAD("max_linux_cores = 2000", "test.conf:1: max_linux_cores = '2000': expected a core count from 1 to 1024, or 0 for no limit");
@@ -251,6 +261,14 @@ static void new_keys(void)
 	BAD("max_mem_fraction = 0.4\n", "test.conf: mem_fraction = 0.5 is above max_mem_fraction = 0.4 (test.conf:1): the default must be one users may ask for");
 	BAD("max_mem_size = 4G\nmem_size = 8G\n", "test.conf:2: mem_size = 8G is above max_mem_size = 4G (test.conf:1): the default must be one users may ask for");
 	BAD("[partition a]\nmem_fraction = 0.3\n[partition b]\nsmt = maybe\n", "test.conf:4: smt = 'maybe': expected all or one");
+	/* issue 10 item 8: a uti default needs an mcexec built with UTI */
+	BAD("uti = yes\n", "test.conf:1: uti = yes but mcexec_uti = no (test.conf): mcexec /usr/bin/mcexec "
+	    "would refuse --enable-uti and fail every rank; set uti = no, or mcexec_uti = yes if that "
+	    "mcexec is built with UTI (mckctl prereq checks the binary)");
+	BAD("mcexec_uti = yes\nuti = yes\n[partition other]\nmcexec = /opt/plain/mcexec\nmcexec_uti = no\n",
+	    "test.conf:2: uti = yes but mcexec_uti = no (test.conf:5) (partition other): mcexec "
+	    "/opt/plain/mcexec would refuse --enable-uti and fail every rank; set uti = no, or "
+	    "mcexec_uti = yes if that mcexec is built with UTI (mckctl prereq checks the binary)");
 	BAD("[partition]\n", "test.conf:1: unknown section '[partition]': expected '[partition NAME]'");
 	BAD("[partition a b]\n", "test.conf:1: expected one partition name in '[partition NAME]'");
 	BAD("[partition a\n", "test.conf:1: expected a section header '[partition NAME]'");
@@ -390,7 +408,7 @@ int main(void)
 	mck_config_free(&cfg);
 
 	bad("nonsense = 1\n", ":1: unknown key 'nonsense'");
-	bad("\nmem_fraction = 1.5\n", ":2: mem_fraction = '1.5': expected a number in (0, 0.98]");
+	bad("\nmem_fraction = 1.5\n", ":2: mem_fraction = '1.5': expected a number in (0, 0.95]");
 	bad("boot_timeout = soon\n", "boot_timeout = 'soon'");
 	bad("mcexec = relative/path\n", "expected an absolute path");
 	bad("kargs = ksyslogd=0\n", "must contain the word 'hidos'");

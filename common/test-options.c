@@ -102,7 +102,7 @@ int main(void)
 	/* Every key. */
 	good("mem=0.6", "mem=0.6");
 	good("mem=.25", "mem=0.25");
-	good("mem=0.98", "mem=0.98");
+	good("mem=0.95", "mem=0.95");
 	good("mem=8G", "mem=8G");
 	good("mem=512m", "mem=512M");
 	good("mem=4096MiB", "mem=4G");
@@ -139,10 +139,17 @@ int main(void)
 	    "--mckernel=KEY=VALUE[,KEY=VALUE...] without empty items");
 	bad("mem=0.5,", "--mckernel: empty setting in 'mem=0.5,': write "
 	    "--mckernel=KEY=VALUE[,KEY=VALUE...] without empty items");
-#define MEM_EXPECTED "expected a fraction of each NUMA node in (0, 0.98] with at most 6 decimals such as 0.6, or a size " \
+#define MEM_EXPECTED "expected a fraction of each NUMA node in (0, 0.95] with at most 6 decimals such as 0.6, or a size " \
 	"with a unit (k, M, G, T) that is a multiple of 4M such as 8G"
 	bad("mem=", "--mckernel: mem='' is not valid: " MEM_EXPECTED);
-	bad("mem=0.99", "--mckernel: mem='0.99' is not valid: " MEM_EXPECTED);
+	/* issue 16: real IHK stops reserving at 95% of a NUMA node */
+	bad("mem=0.96", "--mckernel: mem=0.96 is above 0.95: IHK reserves at most 95% of a NUMA "
+	    "node's memory; ask for at most mem=0.95");
+	bad("mem=0.951", "--mckernel: mem=0.951 is above 0.95: IHK reserves at most 95% of a NUMA "
+	    "node's memory; ask for at most mem=0.95");
+	bad("mem=1", "--mckernel: mem=1 is above 0.95: IHK reserves at most 95% of a NUMA "
+	    "node's memory; ask for at most mem=0.95");
+	bad("mem=1.5", "--mckernel: mem='1.5' is not valid: " MEM_EXPECTED);
 	bad("mem=0", "--mckernel: mem='0' is not valid: " MEM_EXPECTED);
 	bad("mem=1e-1", "--mckernel: mem='1e-1' is not valid: " MEM_EXPECTED);
 	bad("mem=0.0000001", "--mckernel: mem='0.0000001' is not valid: " MEM_EXPECTED);
@@ -205,7 +212,26 @@ int main(void)
 		"--mckernel: linux_cores=2 cannot apply on partition cpus: it keeps the CPUs linux_cpus = 0,1 for Linux");
 	refused("procs=9", &cfg,
 		"--mckernel: procs=9 is above the limit of partition cpus: max_procs_per_node = 8");
-	allowed("procs=8,smt=one,uti=yes", &cfg);
+	allowed("procs=8,smt=one,uti=no", &cfg);
+	mck_config_free(&cfg);
+
+	/* issue 10 item 8: uti=yes only where the partition's mcexec is built with UTI */
+	ok(load("mcexec = /opt/mck/bin/mcexec\n[partition uti]\nmcexec_uti = yes\n", "batch",
+		&cfg) == 0, "load a partition without UTI");
+	refused("uti=yes", &cfg,
+		"--mckernel: uti=yes is not available on partition batch: its mcexec "
+		"(/opt/mck/bin/mcexec) is not built with UTI support (mckernel.conf: mcexec_uti = no) "
+		"and would refuse --enable-uti in every rank; leave uti out, or ask the operator for "
+		"an mcexec built with UTI and mcexec_uti = yes");
+	allowed("uti=no", &cfg);
+	mck_config_free(&cfg);
+	ok(load("mcexec = /opt/mck/bin/mcexec\n[partition uti]\nmcexec_uti = yes\n", "uti",
+		&cfg) == 0, "load the partition with UTI");
+	allowed("uti=yes,procs=8", &cfg);
+	mck_config_free(&cfg);
+	ok(load("user_keys = mem\n", NULL, &cfg) == 0, "load: uti not a user key");
+	refused("uti=yes", &cfg, "--mckernel: key 'uti' may not be set by users on this cluster "
+		"(no partition section) (allowed: mem)");
 	mck_config_free(&cfg);
 	ok(load("min_linux_cores = 2\nlinux_cores = 2\n", "cpus", &cfg) == 0, "load min_linux_cores");
 	refused("linux_cores=1", &cfg,
@@ -213,14 +239,14 @@ int main(void)
 	mck_config_free(&cfg);
 
 	/* mcexec words: defaults, user values, no user text. */
-	ok(load("", NULL, &cfg) == 0, "built-in defaults");
+	ok(load("mcexec_uti = yes\n", NULL, &cfg) == 0, "built-in defaults, an mcexec with UTI");
 	is_str(words(NULL, &cfg), "", "no mcexec options by default");
 	is_str(words("mem=0.5,procs=2", &cfg), "", "non-mcexec keys give no words");
 	is_str(words("mpol_threshold=1M,extend_heap_by=8M,stack_premap=2M:1G,uti=yes", &cfg),
 	       "--mpol-threshold=1048576 --extend-heap-by=8388608 --stack-premap=2097152,1073741824 --enable-uti",
 	       "user mcexec options as canonical words");
 	mck_config_free(&cfg);
-	ok(load("mpol_threshold = 4M\nextend_heap_by = 16M\nstack_premap = 4M\nuti = yes\n"
+	ok(load("mpol_threshold = 4M\nextend_heap_by = 16M\nstack_premap = 4M\nuti = yes\nmcexec_uti = yes\n"
 		"disable_sched_yield = yes\nmpol_no_heap = yes\nmpol_no_stack = yes\n"
 		"mpol_no_bss = yes\nmpol_shm_premap = yes\n", NULL, &cfg) == 0, "mcexec defaults");
 	is_str(words(NULL, &cfg),

@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static int loaded;
 	static const char tight[] =
 		"user_keys = mem, procs\nmax_mem_fraction = 0.5\nmax_mem_size = 4G\n"
-		"max_procs_per_node = 4\nmpol_threshold = 1M\nuti = yes\n";
+		"max_procs_per_node = 4\nmpol_threshold = 1M\nuti = yes\nmcexec_uti = yes\n";
 	struct mck_options o, again;
 	struct mck_error err = { 0 };
 	char text[MCK_OPTIONS_MAX_LEN + 64], canon[2048], canon2[2048];

@@ -134,6 +134,98 @@ static int usable_file(const char *path, int mode)
 	return !access(path, mode);
 }
 
+/* Both markers (see mck-prereq.h), and how much of a binary is read at most. */
+#define UTI_MISSING_MARKER "uti is not available"
+#define UTI_OPTION_MARKER "enable-uti"
+#define UTI_PROBE_MAX (256L << 20)
+
+int mck_prereq_mcexec_uti(const char *path, struct mck_error *err)
+{
+	static const char *const marker[2] = { UTI_MISSING_MARKER, UTI_OPTION_MARKER };
+	const size_t keep = sizeof(UTI_MISSING_MARKER) - 1;
+	char buf[65536 + sizeof(UTI_MISSING_MARKER)];
+	int found[2] = { 0, 0 }, rc = -1;
+	size_t have = 0;
+	long total = 0;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (!f)
+		return mck_fail(err, -errno, "cannot read %s: %s", path, strerror(errno));
+	for (;;) {
+		size_t got = fread(buf + have, 1, sizeof(buf) - have, f);
+
+		if (got == 0)
+			break;
+		have += got;
+		total += got;
+		for (int m = 0; m < 2; m++)
+			if (!found[m] && memmem(buf, have, marker[m], strlen(marker[m])))
+				found[m] = 1;
+		if (total > UTI_PROBE_MAX) {
+			rc = mck_fail(err, -EFBIG, "%s: larger than %ld MiB, not an mcexec binary",
+				      path, UTI_PROBE_MAX >> 20);
+			goto out;
+		}
+		/* keep the tail: a marker may straddle two reads */
+		if (have > keep) {
+			memmove(buf, buf + have - keep, keep);
+			have = keep;
+		}
+	}
+	if (ferror(f)) {
+		rc = mck_fail(err, -EIO, "%s: read error", path);
+		goto out;
+	}
+	rc = found[0] ? MCK_UTI_WITHOUT : found[1] ? MCK_UTI_WITH : MCK_UTI_UNKNOWN;
+out:
+	fclose(f);
+	return rc;
+}
+
+/* mcexec is executable, and mcexec_uti agrees with the binary. Problems found. */
+static int check_mcexec(const struct mck_config *cfg, const char *conf, int verbose, FILE *out)
+{
+	struct mck_error err = { 0 };
+	int uti;
+
+	if (!usable_file(cfg->mcexec, X_OK)) {
+		fprintf(out, "mcexec %s: %s: set 'mcexec' in %s to McKernel's mcexec "
+			"(an executable)\n", cfg->mcexec, strerror(errno), conf);
+		return 1;
+	}
+	if (verbose)
+		fprintf(out, "ok: mcexec %s\n", cfg->mcexec);
+	uti = mck_prereq_mcexec_uti(cfg->mcexec, &err);
+	if (uti < 0) {
+		fprintf(out, "mcexec %s: %s: cannot tell whether it supports UTI\n",
+			cfg->mcexec, err.msg);
+		return 1;
+	}
+	if (cfg->mcexec_uti && uti == MCK_UTI_WITHOUT) {
+		fprintf(out, "mcexec %s: built without UTI (it carries McKernel's \"%s\" "
+			"refusal of --enable-uti) but %s says mcexec_uti = yes, so every uti=yes "
+			"rank would fail: set mcexec_uti = no, or install a McKernel built with "
+			"UTI (configure --with-syscall_intercept)\n", cfg->mcexec,
+			UTI_MISSING_MARKER, conf);
+		return 1;
+	}
+	if (cfg->mcexec_uti && uti == MCK_UTI_UNKNOWN) {
+		fprintf(out, "mcexec %s: cannot tell whether it supports UTI (it does not "
+			"mention %s: not McKernel's mcexec binary, e.g. a wrapper script?) but %s "
+			"says mcexec_uti = yes: point mcexec at McKernel's mcexec, or set "
+			"mcexec_uti = no\n", cfg->mcexec, UTI_OPTION_MARKER, conf);
+		return 1;
+	}
+	if (verbose)
+		fprintf(out, "ok: mcexec_uti = %s; mcexec %s %s\n",
+			cfg->mcexec_uti ? "yes" : "no", cfg->mcexec,
+			uti == MCK_UTI_WITH ? "is built with UTI" :
+			uti == MCK_UTI_WITHOUT ? "is built without UTI" :
+			"is not known to support UTI");
+	return 0;
+}
+
 int mck_prereq_check(const struct mck_config *cfg, const char *modules_file,
 		     const char *path_env, int verbose, FILE *out)
 {
@@ -239,14 +331,7 @@ int mck_prereq_check(const struct mck_config *cfg, const char *modules_file,
 		fprintf(out, "image %s: %s: set 'image' in %s to McKernel's kernel image "
 			"(mckernel.img)\n", cfg->image, strerror(errno), conf);
 	}
-	if (usable_file(cfg->mcexec, X_OK)) {
-		if (verbose)
-			fprintf(out, "ok: mcexec %s\n", cfg->mcexec);
-	} else {
-		missing++;
-		fprintf(out, "mcexec %s: %s: set 'mcexec' in %s to McKernel's mcexec "
-			"(an executable)\n", cfg->mcexec, strerror(errno), conf);
-	}
+	missing += check_mcexec(cfg, conf, verbose, out);
 	return missing;
 }
 

@@ -3,7 +3,8 @@
  *
  *   mckctl prereq       the node's prerequisites: objdump on PATH, the IHK
  *                       kernel modules, libihk, the IHK device, the kernel
- *                       image and mcexec of mckernel.conf
+ *                       image and mcexec of mckernel.conf (and its UTI
+ *                       support where mcexec_uti = yes)
  *   mckctl check-slurm  the slurm.conf (and its plugstack.conf, cgroup.conf)
  *                       settings that break McKernel nodes
  *
@@ -30,11 +31,30 @@
 int mck_prereq_modules(const char *modules_file, FILE *out, struct mck_error *err);
 
 /*
+ * Whether the mcexec binary at path is built with UTI, read from the
+ * binary itself (running it cannot tell: real mcexec opens /dev/mcosN
+ * before it looks at --enable-uti). McKernel's mcexec.c refuses
+ * --enable-uti only when built without UTI (#ifndef ENABLE_UTI: "uti is
+ * not available when not configured with --with-syscall_intercept"), and
+ * every mcexec that knows the option names it in its option table:
+ *   MCK_UTI_WITHOUT  the refusal's text is in the binary
+ *   MCK_UTI_WITH     it is not, but "enable-uti" is
+ *   MCK_UTI_UNKNOWN  neither (not McKernel's mcexec: a wrapper script,
+ *                    another launcher, a McKernel older than UTI)
+ * Limits: a McKernel that rewords the refusal reads as MCK_UTI_WITH; a
+ * wrapper script around mcexec reads as MCK_UTI_UNKNOWN. Returns one of
+ * these, or a negative errno (err says why).
+ */
+enum mck_uti_build { MCK_UTI_UNKNOWN = 0, MCK_UTI_WITHOUT, MCK_UTI_WITH };
+int mck_prereq_mcexec_uti(const char *path, struct mck_error *err);
+
+/*
  * Every prerequisite of the node configured by cfg: objdump on path_env
  * (a PATH value), the IHK modules (modules_file; not checked when the
  * configured libihk is the IHK double, which exports ihk_double_state_dir
  * and stands in for the modules), libihk loadable with every call, IHK
- * device 0 reachable through it, device_dir and its mcd0, image, mcexec.
+ * device 0 reachable through it, device_dir and its mcd0, image, mcexec
+ * (and, with mcexec_uti = yes, that it is built with UTI).
  * One line per missing item to out ("WHAT: PROBLEM: FIX"); verbose also
  * prints "ok: WHAT" for each item present. Returns the number missing.
  */

@@ -170,7 +170,12 @@ int mck_spank_build_argv_ex(const char *mcexec, char *const extra[], int nextra,
 				      extra[i] ? extra[i] : "");
 			goto fail;
 		}
-	/* mcexec EXTRA... -n N -- [OS] program args[1..] NULL */
+	/*
+	 * mcexec EXTRA... -n N -- OS program args[1..] NULL. The OS index is
+	 * always given: mcexec takes a leading decimal word after its options
+	 * (also right after "--") as the index, so a program named "3dfft"
+	 * would otherwise open /dev/mcos3.
+	 */
 	v = calloc(argc + nextra + 8, sizeof(*v));
 	if (!v)
 		goto nomem;
@@ -184,11 +189,9 @@ int mck_spank_build_argv_ex(const char *mcexec, char *const extra[], int nextra,
 	snprintf(num, sizeof(num), "%lu", (unsigned long)ntasks);
 	if (push_word(v, &n, num) || push_word(v, &n, "--"))
 		goto nomem;
-	if (os != 0) {
-		snprintf(num, sizeof(num), "%d", os);
-		if (push_word(v, &n, num))
-			goto nomem;
-	}
+	snprintf(num, sizeof(num), "%d", os);
+	if (push_word(v, &n, num))
+		goto nomem;
 	if (program) {
 		if (push_word(v, &n, program))
 			goto nomem;

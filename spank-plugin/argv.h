@@ -32,7 +32,10 @@ int mck_spank_resolve_program(const char *name, const char *path_env,
 
 /*
  * The words that go in front of a rank's program:
- *   MCEXEC -n NTASKS -- [OS]          (OS only when not 0)
+ *   MCEXEC -n NTASKS -- OS
+ * OS, the instance index, is always given (also 0): real mcexec reads a
+ * leading decimal word after its options, also right after "--", as the
+ * index, so a program named "3dfft" must never come first.
  * *words is malloc'd, NULL-terminated, each word malloc'd; *nwords counts
  * them. Free with mck_spank_argv_free.
  */
@@ -50,7 +53,7 @@ int mck_spank_build_argv(const char *mcexec, uint32_t ntasks, int os,
 /*
  * The same with the partition's and user's mcexec options (extra[0..
  * nextra-1], from mck_options_mcexec_args) between MCEXEC and -n:
- *   MCEXEC EXTRA... -n NTASKS -- [OS] [PROGRAM ARGS...]
+ *   MCEXEC EXTRA... -n NTASKS -- OS [PROGRAM ARGS...]
  * program NULL: only the prefix words. Each extra word must start with
  * "--" (an mcexec option), so that none can be taken for the program.
  */

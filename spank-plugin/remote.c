@@ -1,8 +1,13 @@
 /*
  * remote.c: slurmstepd. Each task of a user step of a --mckernel job runs
- * as   MCEXEC -n <tasks of this step on this node> -- [OS] PROGRAM ARGS...
+ * as   MCEXEC -n <tasks of this step on this node> -- OS PROGRAM ARGS...
  * on the McKernel instance the prologue booted for the job (found through
  * the job record STATE_DIR/jobs/JOBID.job).
+ *
+ * The tasks use only the configuration the step's check loaded as root in
+ * slurmstepd (ctx->step_cfg, for the partition root found for the job):
+ * without it a task fails; it never guesses the partition from the job's
+ * environment, which the user controls.
  *
  * Slurm 23.11+ (HAVE_SPANK_PREPEND_TASK_ARGV): the words are prepended
  * with spank_prepend_task_argv and Slurm execs the task as usual.
@@ -455,10 +460,8 @@ static int container_hook(spank_t sp, const struct mck_config *cfg, const struct
 
 int mck_spank_remote_task_init(spank_t sp, struct mck_spank_ctx *ctx)
 {
-	struct mck_config own = { 0 };
 	const struct mck_config *cfg = &ctx->step_cfg;
 	struct mck_jobrec rec = { 0 };
-	struct mck_error err = { 0 };
 	struct task_info t = { 0 };
 	struct mcexec_opts mo = { 0 };
 	char omp[16];
@@ -479,14 +482,12 @@ int mck_spank_remote_task_init(spank_t sp, struct mck_spank_ctx *ctx)
 	if (get_task_info(sp, &t) < 0)
 		return -1;
 	if (!ctx->step_cfg_loaded) {
-		/* The step's check did not load it (it always does in slurmstepd). */
-		rc = mck_config_load(ctx->config_path,
-				     mck_spank_env_get(t.env, "SLURM_JOB_PARTITION"), &own, &err);
-		if (rc < 0) {
-			slurm_error(MCK_SPANK_PREFIX "%s (%s)", err.msg, strerror(-rc));
-			return -1;
-		}
-		cfg = &own;
+		/* The step's check as root loads it for every user step (step.c). */
+		task_fail("job %lu step %lu: the step's check in slurmstepd did not load "
+			  "mckernel.conf for the job's partition, so this task cannot run "
+			  "(it never takes the partition from the job's environment)",
+			  (unsigned long)t.job, (unsigned long)t.step);
+		return -1;
 	}
 	rc = -1;
 	if (read_job_instance(cfg, &t, &rec) < 0)
@@ -502,7 +503,5 @@ int mck_spank_remote_task_init(spank_t sp, struct mck_spank_ctx *ctx)
 out:
 	mck_argv_free(mo.words);
 	mck_jobrec_free(&rec);
-	if (cfg == &own)
-		mck_config_free(&own);
 	return rc;
 }

@@ -58,8 +58,8 @@ static void test_build_extra(void)
 
 	is_int(mck_spank_build_argv_ex("/usr/bin/mcexec", extra, 2, 3, 0, "/bin/a.out", 2, args,
 				       &v, &n, &err), 0, "build with mcexec options");
-	is_str(joined(v), "/usr/bin/mcexec --mpol-threshold=1048576 --enable-uti -n 3 -- /bin/a.out -x",
-	       "mcexec options before -n, program after --");
+	is_str(joined(v), "/usr/bin/mcexec --mpol-threshold=1048576 --enable-uti -n 3 -- 0 /bin/a.out -x",
+	       "mcexec options before -n, the OS index and the program after --");
 	mck_spank_argv_free(v);
 	v = NULL;
 	mck_error_clear(&err);
@@ -153,11 +153,11 @@ static void test_build(void)
 
 	is_int(mck_spank_build_argv("/opt/mck/bin/mcexec", 4, 0, "/home/u/a.out", 6, args,
 				    &v, &n, &err), 0, "build for OS 0");
-	is_str(joined(v), "/opt/mck/bin/mcexec -n 4 -- /home/u/a.out -c 3 -- -n x y",
-	       "OS 0 is implicit; program args starting with '-' come after --");
-	is_int(n, 10, "word count");
+	is_str(joined(v), "/opt/mck/bin/mcexec -n 4 -- 0 /home/u/a.out -c 3 -- -n x y",
+	       "OS 0 given explicitly; program args starting with '-' come after the program");
+	is_int(n, 11, "word count");
 	ok(v && v[n] == NULL, "vector is NULL-terminated");
-	is_str(v ? v[9] : NULL, "x y", "an argument with a space stays one word");
+	is_str(v ? v[10] : NULL, "x y", "an argument with a space stays one word");
 	mck_spank_argv_free(v);
 
 	is_int(mck_spank_build_argv("/usr/bin/mcexec", 2, 3, "/bin/true", 1, args,
@@ -172,9 +172,8 @@ static void test_build(void)
 	is_int(n, 5, "prefix word count");
 	mck_spank_argv_free(v);
 	is_int(mck_spank_prefix_words("/usr/bin/mcexec", 1, 0, &v, &n, &err), 0, "prefix OS 0");
-	is_str(joined(v), "/usr/bin/mcexec -n 1 --", "prefix for OS 0 has no index");
+	is_str(joined(v), "/usr/bin/mcexec -n 1 -- 0", "prefix for OS 0 gives the index too");
 	mck_spank_argv_free(v);
-
 	mck_error_clear(&err);
 	is_int(mck_spank_build_argv("mcexec", 1, 0, "/bin/true", 1, args, &v, &n, &err),
 	       -EINVAL, "a relative mcexec path is refused");
@@ -184,6 +183,80 @@ static void test_build(void)
 	       -EINVAL, "zero tasks is refused");
 	is_int(mck_spank_build_argv("/usr/bin/mcexec", 1, 64, "/bin/true", 1, args, &v, &n, &err),
 	       -EINVAL, "OS index 64 is refused");
+}
+
+/*
+ * Issue 16 item 3: the words as real mcexec reads them (getopt_long with
+ * "+c:n:t:M:h:e:s:m:u:H:S:", then a leading decimal word is the OS index,
+ * also right after "--"). The program is what follows; a program named
+ * "3dfft" or one whose arguments start with "-c" must reach mcexec whole.
+ */
+static void mcexec_reads(char **v, int n, int *os, const char **prog, int *first_arg)
+{
+	int i = 1;
+
+	*os = 0;
+	*prog = NULL;
+	*first_arg = n;
+	while (i < n && v[i][0] == '-' && v[i][1]) {
+		if (!strcmp(v[i], "--")) {
+			i++;
+			break;
+		}
+		/* short options with an argument in mcexec's option string */
+		if (v[i][1] != '-' && !v[i][2] && strchr("cntMhesmuHS", v[i][1]))
+			i++;
+		i++;
+	}
+	if (i < n && v[i][0] >= '0' && v[i][0] <= '9')
+		*os = atoi(v[i++]);
+	if (i < n) {
+		*prog = v[i];
+		*first_arg = i + 1;
+	}
+}
+
+static void test_os_index(void)
+{
+	struct mck_error err = { 0 };
+	char *prepend_task[] = { "3dfft", "-c", "3", NULL };
+	char *args[] = { "3dfft", "-c", "3", NULL };
+	char **v = NULL;
+	const char *prog;
+	int n = -1, os, first;
+
+	/* 22.05 path: the whole command line */
+	is_int(mck_spank_build_argv("/usr/bin/mcexec", 2, 0, "3dfft", 3, args, &v, &n, &err), 0,
+	       "build for a program named 3dfft");
+	mcexec_reads(v, n, &os, &prog, &first);
+	is_int(os, 0, "mcexec reads OS 0, not 3 from the program's name");
+	is_str(prog, "3dfft", "mcexec runs the program 3dfft");
+	ok(first + 1 < n && !strcmp(v[first], "-c") && !strcmp(v[first + 1], "3"),
+	   "the program's own -c 3 stays its arguments");
+	mck_spank_argv_free(v);
+	is_int(mck_spank_build_argv("/usr/bin/mcexec", 1, 5, "3dfft", 3, args, &v, &n, &err), 0,
+	       "build for OS 5");
+	mcexec_reads(v, n, &os, &prog, &first);
+	ok(os == 5 && prog && !strcmp(prog, "3dfft"), "OS 5, program 3dfft");
+	mck_spank_argv_free(v);
+
+	/* 23.11+ path: the prefix is prepended to the task's own argv */
+	is_int(mck_spank_prefix_words("/usr/bin/mcexec", 4, 0, &v, &n, &err), 0, "prefix words");
+	{
+		char *whole[16];
+		int k = 0;
+
+		for (int i = 0; i < n; i++)
+			whole[k++] = v[i];
+		for (int i = 0; prepend_task[i]; i++)
+			whole[k++] = prepend_task[i];
+		whole[k] = NULL;
+		mcexec_reads(whole, k, &os, &prog, &first);
+		ok(os == 0 && prog && !strcmp(prog, "3dfft") && !strcmp(whole[first], "-c"),
+		   "prepended prefix: OS 0, program 3dfft, its -c kept");
+	}
+	mck_spank_argv_free(v);
+
 }
 
 static void make_file(const char *path, mode_t mode)
@@ -313,6 +386,7 @@ int main(void)
 {
 	test_options();
 	test_build();
+	test_os_index();
 	test_build_extra();
 	test_multiprog();
 	test_resolve();

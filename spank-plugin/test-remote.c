@@ -113,7 +113,8 @@ int main(void)
 	char dir[] = "/tmp/test-remote.XXXXXX", conf[256], bindir[300], prog[320], mcexec[320];
 	char *argv[] = { "myprog", "-c", "3", "--", "x y", NULL };
 	char env_path[400];
-	char *env[] = { env_path, "SLURMD_NODENAME=node7", NULL };
+	/* the user controls the job's environment: a spoofed partition must not matter */
+	char *env[] = { env_path, "SLURMD_NODENAME=node7", "SLURM_JOB_PARTITION=other", NULL };
 	struct mck_spank_ctx ctx = { 0 };
 	struct mck_jobrec rec = { 0 };
 	struct mck_error err = { 0 };
@@ -136,16 +137,38 @@ int main(void)
 	snprintf(conf, sizeof(conf), "%s/mckernel.conf", dir);
 	f = fopen(conf, "w");
 	if (f) {
-		fprintf(f, "mcexec = %s\nstate_dir = %s\n", mcexec, dir);
+		/* partition other: an mcexec that would show if the task used it */
+		fprintf(f, "mcexec = %s\nstate_dir = %s\n[partition other]\nmcexec = /bin/false\n",
+			mcexec, dir);
 		fclose(f);
 	}
 	ctx.config_path = conf;
+
+	/*
+	 * Issue 10 item 1: without the configuration the step's check loaded
+	 * as root the task fails; it never loads one for the partition the
+	 * job's environment names.
+	 */
+	fake.asked = 1;
 	fake.job = 77;
 	fake.step = 0;
 	fake.ntasks = 3;
 	fake.argc = 5;
 	fake.argv = argv;
 	fake.env = env;
+	run_task_init(&ctx, out, sizeof(out), &rc);
+	is_int(rc, 1, "no configuration from the step's check: the task fails");
+	is_str(out, "FAILED: spank_mckernel: job 77 step 0: the step's check in slurmstepd did "
+	       "not load mckernel.conf for the job's partition, so this task cannot run (it never "
+	       "takes the partition from the job's environment)\n", "and says why");
+	snprintf(ctx.step_error, sizeof(ctx.step_error), "job 77 step 0 on node7: instance gone");
+	run_task_init(&ctx, out, sizeof(out), &rc);
+	ok(rc == 1 && !strcmp(out, "FAILED: spank_mckernel: job 77 step 0 on node7: instance gone\n"),
+	   "the step's failure is every task's: %s", out);
+	ctx.step_error[0] = '\0';
+	/* what step.c keeps for the tasks: the configuration of the job's real partition */
+	ok(mck_config_load(conf, "mck", &ctx.step_cfg, &err) == 0, "step configuration (%s)", err.msg);
+	ctx.step_cfg_loaded = 1;
 
 	fake.asked = 0;
 	run_task_init(&ctx, out, sizeof(out), &rc);
@@ -171,8 +194,9 @@ int main(void)
 	is_int(mck_jobrec_write(dir, &rec, &err), 0, "job record written");
 	run_task_init(&ctx, out, sizeof(out), &rc);
 	is_int(rc, 0, "the exec'd command ran");
-	snprintf(want, sizeof(want), "[-n][3][--][%s][-c][3][--][x y]\n", prog);
-	is_str(out, want, "exec'd MCEXEC -n NTASKS -- PROGRAM(resolved in the task's PATH) ARGS");
+	snprintf(want, sizeof(want), "[-n][3][--][0][%s][-c][3][--][x y]\n", prog);
+	is_str(out, want, "exec'd the step configuration's MCEXEC -n NTASKS -- 0 "
+	       "PROGRAM(resolved in the task's PATH) ARGS");
 
 	rec.os = 2;
 	mck_jobrec_write(dir, &rec, &err);
@@ -215,10 +239,10 @@ int main(void)
 	}
 
 	/* user keys: mcexec options before -n, procs must match the tasks */
-	fake.optval = "mpol_threshold=1M,uti=yes";
+	fake.optval = "mpol_threshold=1M,extend_heap_by=8M";
 	run_task_init(&ctx, out, sizeof(out), &rc);
-	snprintf(want, sizeof(want), "[--mpol-threshold=1048576][--enable-uti][-n][1][--][2][%s][-c][3][--][x y]\n", prog);
-	is_str(out, want, "--mckernel=mpol_threshold=1M,uti=yes: mcexec options, one word each");
+	snprintf(want, sizeof(want), "[--mpol-threshold=1048576][--extend-heap-by=8388608][-n][1][--][2][%s][-c][3][--][x y]\n", prog);
+	is_str(out, want, "--mckernel=mpol_threshold=1M,extend_heap_by=8M: mcexec options, one word each");
 	fake.optval = "procs=4";
 	run_task_init(&ctx, out, sizeof(out), &rc);
 	ok(rc == 1 && strstr(out, "procs=4 but the step has 1 task on this node"),
@@ -226,19 +250,20 @@ int main(void)
 	fake.optval = "procs=1";
 	run_task_init(&ctx, out, sizeof(out), &rc);
 	is_int(rc, 0, "procs=1 with 1 task on the node runs");
+	/* uti=yes where the step's mcexec lacks UTI: refused per task too */
+	fake.optval = "uti=yes";
+	run_task_init(&ctx, out, sizeof(out), &rc);
+	ok(rc == 1 && strstr(out, "uti=yes is not available on partition mck"),
+	   "uti=yes without mcexec_uti: the task fails with the reason: %s", out);
 	fake.optval = NULL;
+
 
 	rec.os = -1;
 	mck_jobrec_write(dir, &rec, &err);
 	run_task_init(&ctx, out, sizeof(out), &rc);
 	ok(rc == 1 && strstr(out, "has no McKernel instance on node7"), "record without OS: fails");
 
-	f = fopen(conf, "w");
-	if (f) { fputs("bogus = 1\n", f); fclose(f); }
-	run_task_init(&ctx, out, sizeof(out), &rc);
-	ok(rc == 1 && strstr(out, "spank_mckernel: ") && strstr(out, "mckernel.conf"),
-	   "bad configuration: fails with the file named: %s", out);
-
+	mck_config_free(&ctx.step_cfg);
 	mck_jobrec_free(&rec);
 	mck_jobrec_remove(dir, 77, &err);
 	unlink(conf);

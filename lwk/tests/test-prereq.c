@@ -3,9 +3,11 @@
  * in the /proc/modules format (the node's own list cannot be changed).
  */
 #include "config.h"
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mck-prereq.h"
@@ -41,6 +43,96 @@ static int run(const char *text, char *out, size_t len)
 	r = mck_prereq_modules(path, o, &err);
 	fclose(o);
 	return r;
+}
+
+/* dir/name with text at offset (zeros before), executable. */
+static const char *binary(const char *name, const char *text, long offset)
+{
+	static char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		return path;
+	fputs("\177ELF", f);
+	fseek(f, offset, SEEK_SET);
+	fputs(text, f);
+	fputs("\n", f);
+	fclose(f);
+	chmod(path, 0755);
+	return path;
+}
+
+/* mck_prereq_check's lines for a configuration text; the count of problems. */
+static int check_conf(const char *text, char *out, size_t len)
+{
+	struct mck_config cfg;
+	struct mck_error err = { 0 };
+	char modules[160];
+	FILE *o;
+	int r;
+
+	if (mck_config_load_buffer(text, strlen(text), "t.conf", NULL, &cfg, &err)) {
+		snprintf(out, len, "load: %s", err.msg);
+		return -1;
+	}
+	snprintf(modules, sizeof(modules), "%s/modules", dir);
+	o = fmemopen(out, len, "w");
+	r = mck_prereq_check(&cfg, modules, "/nonexistent", 1, o);
+	fclose(o);
+	mck_config_free(&cfg);
+	return r;
+}
+
+/* Issue 10 item 8: whether the configured mcexec is built with UTI. */
+static void test_uti_probe(void)
+{
+	struct mck_error err = { 0 };
+	char conf[512], out[8192];
+	const char *p;
+
+	p = binary("plain", "--enable-uti\nERROR: uti is not available when not configured "
+		   "with --with-syscall_intercept=<path>", 4096);
+	is_int(mck_prereq_mcexec_uti(p, &err), MCK_UTI_WITHOUT,
+	       "a build carrying the refusal of --enable-uti: without UTI");
+	p = binary("uti", "enable-uti", 100);
+	is_int(mck_prereq_mcexec_uti(p, &err), MCK_UTI_WITH,
+	       "knows --enable-uti without the refusal: built with UTI");
+	p = binary("wrapper", "#!/bin/sh\nexec /opt/mck/bin/mcexec \"$@\"", 10);
+	is_int(mck_prereq_mcexec_uti(p, &err), MCK_UTI_UNKNOWN, "a wrapper script: cannot tell");
+	/* the refusal straddling two reads of the probe */
+	p = binary("straddle", "uti is not available", 65536 - 7);
+	is_int(mck_prereq_mcexec_uti(p, &err), MCK_UTI_WITHOUT, "a marker across two reads is found");
+	p = binary("far", "enable-uti", 3L << 20);
+	is_int(mck_prereq_mcexec_uti(p, &err), MCK_UTI_WITH, "a marker 3 MiB in is found");
+	mck_error_clear(&err);
+	ok(mck_prereq_mcexec_uti("/nonexistent/mcexec", &err) == -ENOENT &&
+	   strstr(err.msg, "/nonexistent/mcexec"), "a missing binary: -ENOENT naming it (%s)", err.msg);
+
+	/* mckctl prereq holds mcexec_uti against the binary */
+	snprintf(conf, sizeof(conf), "mcexec = %s/plain\nmcexec_uti = yes\n", dir);
+	ok(check_conf(conf, out, sizeof(out)) > 0 &&
+	   strstr(out, "built without UTI (it carries McKernel's \"uti is not available\" refusal "
+		  "of --enable-uti) but t.conf says mcexec_uti = yes") &&
+	   strstr(out, "set mcexec_uti = no, or install a McKernel built with UTI"),
+	   "mcexec_uti = yes with an mcexec built without UTI is a problem with its fix");
+	snprintf(conf, sizeof(conf), "mcexec = %s/wrapper\nmcexec_uti = yes\n", dir);
+	check_conf(conf, out, sizeof(out));
+	ok(strstr(out, "/wrapper: cannot tell whether it supports UTI (it does not mention "
+		  "enable-uti") != NULL, "mcexec_uti = yes with a wrapper: cannot tell, said so");
+	snprintf(conf, sizeof(conf), "mcexec = %s/uti\nmcexec_uti = yes\n", dir);
+	check_conf(conf, out, sizeof(out));
+	ok(strstr(out, "ok: mcexec_uti = yes; mcexec ") && strstr(out, "/uti is built with UTI") &&
+	   !strstr(out, "UTI ("), "mcexec_uti = yes with a UTI build: ok");
+	snprintf(conf, sizeof(conf), "mcexec = %s/plain\n", dir);
+	check_conf(conf, out, sizeof(out));
+	ok(strstr(out, "ok: mcexec_uti = no; mcexec ") && !strstr(out, "UTI ("),
+	   "mcexec_uti = no (the default) with a build without UTI: ok");
+	for (const char *n = "plain\0uti\0wrapper\0straddle\0far\0"; *n; n += strlen(n) + 1) {
+		snprintf(conf, sizeof(conf), "%s/%s", dir, n);
+		unlink(conf);
+	}
 }
 
 static int count_lines(const char *s)
@@ -89,6 +181,8 @@ int main(void)
 	   strstr(err.msg, "/nonexistent/modules") != NULL,
 	   "an unreadable list is an error naming it (%s)", err.msg);
 	fclose(devnull);
+
+	test_uti_probe();
 
 	snprintf(out, sizeof(out), "%s/modules", dir);
 	unlink(out);

@@ -31,7 +31,8 @@ prereq "$CONF"; ok $? "everything present: exit 0 ($(cat "$T/out" "$T/err"))"
 test ! -s "$T/out"; ok $? "everything present: nothing printed"
 PATH=$T/bin "$MCKCTL" --config "$CONF" prereq --verbose > "$T/out"; ok $? "--verbose: exit 0"
 grep -q "^ok: IHK modules: provided by the IHK double" "$T/out"; ok $? "--verbose: says the double stands in for the modules"
-test "$(grep -c '^ok: ' "$T/out")" -eq 7; ok $? "--verbose: seven items checked ($(lines))"
+test "$(grep -c '^ok: ' "$T/out")" -eq 8; ok $? "--verbose: eight items checked, mcexec_uti the last ($(lines))"
+grep -q "^ok: mcexec_uti = no; mcexec " "$T/out"; ok $? "--verbose: mcexec_uti against the binary"
 
 # objdump
 P=$T/nobin prereq "$CONF"; test $? -eq 1; ok $? "no objdump: exit 1"

@@ -2,9 +2,10 @@
 # Submit side with the real Slurm client commands (no controller needed):
 # --mckernel is listed by srun/sbatch/salloc --help with its keys, bad
 # values (unknown key, malformed value, outside the operator's limits of
-# the config= file, global or of the partition the environment names) are
-# refused at submit time with the plugin's message, bad plugstack
-# arguments too.
+# the config= file, global or of the partition the client parsed from -p,
+# --partition, #SBATCH -p or its *_PARTITION variable) are refused at
+# submit time with the plugin's message, bad plugstack arguments too.
+# Without a controller the default partition is unknown: global rules.
 set -u
 : "${top_builddir:=.}"
 n=0 failed=0
@@ -22,6 +23,7 @@ SlurmctldPort=1
 PlugStackConfig=$T/plugstack.conf
 NodeName=n1 CPUs=1 State=UNKNOWN
 PartitionName=p Nodes=n1 Default=YES
+MessageTimeout=1
 CONF
 echo "required $so" >"$T/plugstack.conf"
 export SLURM_CONF="$T/slurm.conf"
@@ -62,6 +64,23 @@ SBATCH_PARTITION=p2 timeout 20 sbatch --mckernel=mem=0.6 --wrap true >"$T/out" 2
 grep -q "mem=0.6 is above the limit of partition p2: max_mem_fraction = 0.5" "$T/out"; t $? "sbatch: the partition named by SBATCH_PARTITION decides (rc $rc)"
 SLURM_PARTITION=p2 timeout 20 srun --mckernel=smt=one true >"$T/out" 2>&1; rc=$?
 grep -q "key 'smt' may not be set by users on partition p2 (allowed: mem)" "$T/out"; t $? "srun: the partition named by SLURM_PARTITION decides (rc $rc)"
+# issue 10 item 5: the partition the client parsed, in every spelling
+for args in "-p p2" "-pp2" "--partition=p2" "--partition p2" "--part=p2"; do
+	# shellcheck disable=SC2086
+	timeout 20 srun $args --mckernel=smt=one true >"$T/out" 2>&1; rc=$?
+	grep -q "key 'smt' may not be set by users on partition p2 (allowed: mem)" "$T/out"; t $? "srun $args: that partition decides (rc $rc)"
+done
+timeout 20 sbatch -p p2 --mckernel=mem=0.6 --wrap true >"$T/out" 2>&1; rc=$?
+grep -q "mem=0.6 is above the limit of partition p2: max_mem_fraction = 0.5" "$T/out"; t $? "sbatch -p: that partition decides (rc $rc)"
+printf '#!/bin/sh\n#SBATCH --partition=p2\n#SBATCH --mckernel=mem=0.6\ntrue\n' >"$T/job-p2.sh"
+timeout 20 sbatch "$T/job-p2.sh" >"$T/out" 2>&1; rc=$?
+grep -q "mem=0.6 is above the limit of partition p2" "$T/out"; t $? "#SBATCH --partition: that partition decides (rc $rc)"
+SALLOC_PARTITION=p2 timeout 20 salloc --mckernel=smt=one true >"$T/out" 2>&1; rc=$?
+grep -q "key 'smt' may not be set by users on partition p2" "$T/out"; t $? "salloc: SALLOC_PARTITION decides (rc $rc)"
+SBATCH_PARTITION=p2 timeout 20 sbatch -p p --mckernel=smt=one --wrap true >"$T/out" 2>&1; rc=$?
+grep -q "spank_mckernel" "$T/out"; [ $? != 0 ]; t $? "sbatch: -p wins over SBATCH_PARTITION, as in Slurm (rc $rc)"
+timeout 20 srun -p p,p2 --mckernel=smt=one true >"$T/out" 2>&1; rc=$?
+grep -q "key 'smt' may not be set by users on partition p2" "$T/out"; t $? "srun -p p,p2: every partition of the list must allow it (rc $rc)"
 timeout 20 srun --mckernel='mem=$(touch /tmp/pwned-submit)' true >"$T/out" 2>&1; rc=$?
 grep -q "mem='\$(touch /tmp/pwned-submit)' is not valid" "$T/out" && [ ! -e /tmp/pwned-submit ]; t $? "shell text is refused, not run (rc $rc)"
 timeout 20 srun --mckernel=image=/tmp/x.img true >"$T/out" 2>&1; rc=$?

@@ -6,7 +6,9 @@
 # partition and the job's steps say why it refused; accepted keys reach
 # the boot (the plan) and mcexec (its options, one word each); procs must
 # equal the step's tasks on the node; `mckctl plan --options`; --multi-prog
-# steps run each rank's own line through mcexec.
+# steps run each rank's own line through mcexec. Issue 16 item 3: mcexec
+# always gets the instance index after --, so a program named 3dfft runs
+# (real mcexec would read 3 as the index) and keeps its own -c argument.
 . "$(dirname "$0")/lib.sh"
 
 save_conf 0510
@@ -45,12 +47,31 @@ args=$(tr '\0' ' ' </proc/$PPID/cmdline)
 echo "OPT rank=$SLURM_PROCID parent=$(cat /proc/$PPID/comm) mcexec=[$args]"
 SCRIPT
 chmod 0755 "$TC_SHARE/opt-rank.sh"
+# uti=yes needs an mcexec built with UTI, which the operator declares
+add_conf "mcexec_uti = yes"
 out=$(as_user timeout 120 srun -N1 -n2 --mckernel=mpol_threshold=1M,extend_heap_by=8M,uti=yes,procs=2 ./opt-rank.sh 2>&1); rc=$?
 echo "$out" | sed 's/^/#   /'
 is "$rc" 0 "srun with mcexec keys and procs=2 on 2 tasks exits 0"
 is "$(grep -c '^OPT rank=[01] parent=mcexec ' <<<"$out")" 2 "both ranks ran under mcexec"
-is "$(grep -c -- 'mcexec=\[.*/mcexec --mpol-threshold=1048576 --extend-heap-by=8388608 --enable-uti -n 2 -- ' <<<"$out")" 2 \
-	"mcexec got the user's options as separate words before -n"
+is "$(grep -c -- 'mcexec=\[.*/mcexec --mpol-threshold=1048576 --extend-heap-by=8388608 --enable-uti -n 2 -- 0 /.*/opt-rank.sh \]' <<<"$out")" 2 \
+	"mcexec got the user's options as separate words before -n, the index 0 after --"
+restore_conf
+
+# --- issue 16 item 3: a program named 3dfft, with its own -c argument
+cat >"$TC_SHARE/3dfft" <<'SCRIPT'
+#!/bin/sh
+args=$(tr '\0' ' ' </proc/$PPID/cmdline)
+echo "3DFFT args=[$*] parent=$(cat /proc/$PPID/comm) mcexec=[$args]"
+SCRIPT
+chmod 0755 "$TC_SHARE/3dfft"
+for prog in ./3dfft 3dfft; do
+	out=$(as_user timeout 120 env PATH=/usr/bin:/bin:. srun -N1 -n1 --mckernel "$prog" -c 3 2>&1); rc=$?
+	echo "$out" | sed 's/^/#   /'
+	is "$rc" 0 "srun --mckernel $prog -c 3 exits 0"
+	ok "$prog ran under mcexec with its own arguments" grep -q '^3DFFT args=\[-c 3\] parent=mcexec ' <<<"$out"
+	ok "$prog: mcexec got the index before the program: -n 1 -- 0 PROGRAM -c 3" \
+		grep -q -- 'mcexec=\[.*/mcexec -n 1 -- 0 /.*/3dfft -c 3 \]' <<<"$out"
+done
 
 # mem reaches the boot: the plan's memory per NUMA node follows mem=
 planned_mem() { # planned_mem OPTIONS: the mem list mckctl plans with
@@ -84,13 +105,20 @@ ok "procs=2 with 1 task: the step fails (rc $rc)" test "$rc" -ne 0
 ok "procs mismatch: one clear message" grep -q "spank_mckernel: job [0-9]* step [0-9]* on node1: --mckernel=procs=2 but the step has 1 task on this node" <<<"$out"
 ok "procs mismatch: no rank ran" test -z "$(grep '^OPT ' <<<"$out")"
 
-# --- the prologue checks the real partition's rules
+# --- the prologue checks the real partition's rules again: here the
+# operator tightens them while the job waits (held) after submission; the
+# job's step (the option alone, so srun's own check passes) says why
+rm -f "$TC_SHARE"/prolog-check-*.out
+job=$(as_user sbatch --hold -N1 --parsable --mckernel=smt=one -o 'prolog-check-%j.out' \
+	--wrap 'srun --mckernel -n1 ./opt-rank.sh' 2>&1 | tail -n1 | cut -d';' -f1)
+ok "smt=one passes the submit side while partition mck allows it (job '$job' held)" \
+	test -n "$job" -a -z "${job//[0-9]/}"
 add_conf "$(printf '[partition mck]\nuser_keys = mem')"
-out=$(as_user timeout 120 srun -N1 -n1 --mckernel=smt=one ./opt-rank.sh 2>&1); rc=$?
+as_user scontrol release "$job"
+ok "job $job ran and ended" wait_no_jobs 120
+out=$(cat "$TC_SHARE/prolog-check-$job.out" 2>&1)
 echo "$out" | sed 's/^/#   /'
-ok "smt=one passes the submit side (global rules) but the prologue refuses it for partition mck (rc $rc)" \
-	test "$rc" -ne 0
-ok "the job's step says why" grep -q "no McKernel instance on [^:]*: --mckernel: key 'smt' may not be set by users on partition mck (allowed: mem)" <<<"$out"
+ok "the prologue refused it for partition mck and the job's step says why" grep -q "no McKernel instance on [^:]*: --mckernel: key 'smt' may not be set by users on partition mck (allowed: mem)" <<<"$out"
 ok "no rank ran" test -z "$(grep '^OPT ' <<<"$out")"
 restore_conf
 ok "nodes clean after the refusal (not drained)" wait_clean 60
