@@ -56,13 +56,13 @@ spank_plugin_mck_oci_run_SOURCES = spank-plugin/mck-oci-run.c
 spank_plugin_mck_oci_run_LDADD = spank-plugin/libmckoci.la common/libmckcommon.la
 
 check_PROGRAMS += spank-plugin/test-oci
-TESTS += spank-plugin/test-oci
+TESTS += spank-plugin/test-oci spank-plugin/tests/oci-run.sh
 spank_plugin_test_oci_SOURCES = spank-plugin/test-oci.c common/mck-test.h
 spank_plugin_test_oci_LDADD = spank-plugin/libmckoci.la common/libmckcommon.la
-EXTRA_DIST += spank-plugin/tests/oci
+EXTRA_DIST += spank-plugin/tests/oci spank-plugin/tests/oci-run.sh
 else
 MCK_OCI_LIBS =
 EXTRA_DIST += spank-plugin/oci.c spank-plugin/oci.h spank-plugin/oci-rootfs.c \
 	spank-plugin/oci-elf.c spank-plugin/oci-rootfs.h spank-plugin/mck-oci-run.c \
-	spank-plugin/test-oci.c spank-plugin/tests/oci
+	spank-plugin/test-oci.c spank-plugin/tests/oci spank-plugin/tests/oci-run.sh
 endif
