@@ -23,7 +23,8 @@ enum key_type {
 	K_SIZE4M,	/* size > 0, multiple of 4 MiB */
 	K_PREMAP,	/* SIZE[,MAX] */
 	K_BOOL,		/* yes|no */
-	K_CHOICE,	/* choice[0] -> 0, choice[1] -> 1 */
+	K_CHOICE,	/* choice[0] -> 0, choice[1] -> 1, choice[2] -> 2 */
+	K_MEMONLY,	/* include | exclude | memory kinds (mck-lists.h) */
 	K_CPULIST,	/* CPU list */
 	K_ENV,		/* NAME=VALUE, repeatable */
 	K_USERKEYS,	/* option key names */
@@ -41,7 +42,7 @@ struct key_def {
 	enum key_group group;
 	int mode;			/* value of cfg->keep / cfg->mem_mode it selects */
 	long min, max;			/* K_COUNT */
-	const char *choice[2];		/* K_CHOICE */
+	const char *choice[3];		/* K_CHOICE */
 	int empty_ok;			/* K_PATH: "" allowed (unset) */
 };
 
@@ -79,11 +80,13 @@ static const struct key_def keys[] = {
 	  "a size per NUMA node, a multiple of 4M such as 8G", .group = G_MEM, .mode = MCK_CFG_MEM_SIZE),
 	KEY("mem_keep", K_SIZE4M, mem_keep,
 	  "the size per NUMA node left to Linux, a multiple of 4M such as 2G", .group = G_MEM, .mode = MCK_CFG_MEM_KEEP),
-	KEY("memory_only_nodes", K_CHOICE, memory_only_nodes, "exclude or include",
-	  .choice = { "exclude", "include" }),
+	KEY("memory_only_nodes", K_MEMONLY, memory_only_nodes,
+	  "include, exclude, or kinds of memory-only nodes from " MCK_MEMKINDS_NAMES " such as hbm,cxl"),
 	KEY("ikc", K_CHOICE, ikc_spread, "per-numa or spread", .choice = { "per-numa", "spread" }),
-	KEY("lwk_cpu_kind", K_CHOICE, lwk_cpu_kind_performance, "all or performance",
-	  .choice = { "all", "performance" }),
+	KEY("lwk_cpu_kind", K_CHOICE, lwk_cpu_kind_performance, "auto, all or performance",
+	  .choice = { "all", "performance", "auto" }),
+	KEY("assistant_cores", K_CHOICE, assistant_cores_lwk, "linux or mckernel",
+	  .choice = { "linux", "mckernel" }),
 
 	/* mcexec defaults */
 	KEY("mpol_threshold", K_SIZE, mpol_threshold, "a size such as 1M, or 0 for mcexec's default"),
@@ -187,6 +190,10 @@ static int set_defaults(struct mck_config *cfg)
 	cfg->keep = MCK_CFG_KEEP_PER_NUMA;
 	cfg->linux_cores = 1;
 	cfg->mem_mode = MCK_CFG_MEM_FRACTION;
+	cfg->memory_only_nodes = MCK_MEMONLY_KINDS;
+	cfg->memory_only_kinds = MCK_MEMKINDS_DEFAULT;
+	cfg->ikc_spread = 1;
+	cfg->lwk_cpu_kind_performance = 2;
 	cfg->env = calloc(MCK_CONFIG_MAX_ENV + 1, sizeof(char *));
 	if (!cfg->path || !cfg->env)
 		return -ENOMEM;
@@ -580,14 +587,25 @@ static int apply_value(struct mck_config *cfg, const struct parsed *p,
 		else
 			return fail_value(err, p, e, k->help);
 		break;
-	case K_CHOICE:
-		if (!strcmp(value, k->choice[0]))
-			*int_field(cfg, k) = 0;
-		else if (!strcmp(value, k->choice[1]))
-			*int_field(cfg, k) = 1;
-		else
+	case K_CHOICE: {
+		int c = 0;
+
+		while (c < 3 && k->choice[c] && strcmp(value, k->choice[c]))
+			c++;
+		if (c == 3 || !k->choice[c])
 			return fail_value(err, p, e, k->help);
+		*int_field(cfg, k) = c;
 		break;
+	}
+	case K_MEMONLY: {
+		struct mck_error sub = { 0 };
+		enum mck_memonly_mode mode;
+
+		if (mck_memonly_parse(value, &mode, &cfg->memory_only_kinds, &sub))
+			return fail_value(err, p, e, k->help);
+		*int_field(cfg, k) = mode;
+		break;
+	}
 	case K_CPULIST: {
 		struct mck_error sub = { 0 };
 		int *cpus = NULL, n = 0;
@@ -1047,7 +1065,12 @@ void mck_config_print(const struct mck_config *cfg, FILE *out)
 			break;
 		case K_CHOICE:
 			fprintf(out, "%s = %s\n", k->name,
-				k->choice[*(const int *)(base + k->offset) ? 1 : 0]);
+				k->choice[*(const int *)(base + k->offset)]);
+			break;
+		case K_MEMONLY:
+			mck_memonly_format(cfg->memory_only_nodes, cfg->memory_only_kinds,
+					   buf, sizeof(buf));
+			fprintf(out, "%s = %s\n", k->name, buf);
 			break;
 		case K_ENV:
 			/* Reloads to the same list: empty it unless the first entry replaces the built-in one. */

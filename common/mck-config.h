@@ -32,6 +32,7 @@
 #include <stdio.h>
 
 #include "mck-error.h"
+#include "mck-lists.h"
 
 /* Which cores stay with Linux (hwloc-maps/mck-policy.h maps these to the planner). */
 enum mck_cfg_keep {
@@ -85,9 +86,11 @@ struct mck_config {
 	enum mck_cfg_mem mem_mode; /* mem_fraction above, or one of the two below */
 	uint64_t mem_size;	/* mem_size: bytes per NUMA node */
 	uint64_t mem_keep;	/* mem_keep: bytes per NUMA node left to Linux */
-	int memory_only_nodes;	/* memory_only_nodes = include: 1 */
-	int ikc_spread;		/* ikc = spread: 1; per-numa: 0 */
-	int lwk_cpu_kind_performance; /* lwk_cpu_kind = performance: 1; all: 0 */
+	int memory_only_nodes;	/* memory_only_nodes: enum mck_memonly_mode (mck-lists.h) */
+	unsigned memory_only_kinds; /* with MCK_MEMONLY_KINDS: MCK_MEMKIND_* bits (default hbm) */
+	int ikc_spread;		/* ikc = spread (default): 1; per-numa: 0 */
+	int lwk_cpu_kind_performance; /* lwk_cpu_kind = all: 0; performance: 1; auto (default): 2 */
+	int assistant_cores_lwk; /* assistant_cores = mckernel: 1; linux (default): 0 */
 
 	/* mcexec defaults for every rank (0 / no: option not passed). */
 	uint64_t mpol_threshold;

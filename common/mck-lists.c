@@ -376,3 +376,92 @@ oom:
 	free(b.s);
 	return NULL;
 }
+
+static const struct {
+	unsigned kind;
+	const char *name;
+} memkinds[] = {
+	{ MCK_MEMKIND_HBM, "hbm" },
+	{ MCK_MEMKIND_CXL, "cxl" },
+	{ MCK_MEMKIND_NVDIMM, "nvdimm" },
+	{ MCK_MEMKIND_DAX, "dax" },
+	{ MCK_MEMKIND_UNKNOWN, "unknown" },
+	{ MCK_MEMKIND_GPU, "gpu" },
+};
+
+const char *mck_memkind_name(unsigned kind)
+{
+	for (size_t i = 0; i < sizeof(memkinds) / sizeof(memkinds[0]); i++)
+		if (memkinds[i].kind == kind)
+			return memkinds[i].name;
+	return "?";
+}
+
+static unsigned memkind_by_name(const char *name)
+{
+	for (size_t i = 0; i < sizeof(memkinds) / sizeof(memkinds[0]); i++)
+		if (!strcmp(memkinds[i].name, name))
+			return memkinds[i].kind;
+	return 0;
+}
+
+int mck_memonly_parse(const char *s, enum mck_memonly_mode *mode, unsigned *kinds,
+		      struct mck_error *err)
+{
+	char *copy, *tok, *save = NULL;
+	unsigned v = 0;
+	int rc = -EINVAL;
+
+	if (!s || !*s)
+		return mck_fail(err, rc, "empty; give include, exclude or kinds from %s",
+				MCK_MEMKINDS_NAMES);
+	if (!strcmp(s, "include") || !strcmp(s, "exclude")) {
+		*mode = !strcmp(s, "include") ? MCK_MEMONLY_INCLUDE : MCK_MEMONLY_EXCLUDE;
+		*kinds = 0;
+		return 0;
+	}
+	copy = strdup(s);
+	if (!copy)
+		return mck_fail(err, -ENOMEM, "out of memory");
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		unsigned k = memkind_by_name(tok);
+
+		if (k == MCK_MEMKIND_GPU) {
+			mck_fail(err, rc, "gpu: a GPU's memory is never given to McKernel (it belongs to the GPU)");
+			goto fail;
+		}
+		if (!k) {
+			mck_fail(err, rc, "'%.64s' is not a kind of memory-only node; give include, exclude or kinds from %s",
+				 tok, MCK_MEMKINDS_NAMES);
+			goto fail;
+		}
+		v |= k;
+	}
+	if (!v) {
+		mck_fail(err, rc, "no kind given; give include, exclude or kinds from %s",
+			 MCK_MEMKINDS_NAMES);
+		goto fail;
+	}
+	*mode = MCK_MEMONLY_KINDS;
+	*kinds = v;
+	rc = 0;
+fail:
+	free(copy);
+	return rc;
+}
+
+void mck_memonly_format(enum mck_memonly_mode mode, unsigned kinds, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	if (len)
+		buf[0] = '\0';
+	if (mode != MCK_MEMONLY_KINDS || !kinds) {
+		snprintf(buf, len, "%s", mode == MCK_MEMONLY_INCLUDE ? "include" : "exclude");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(memkinds) / sizeof(memkinds[0]) && used < len; i++)
+		if (kinds & memkinds[i].kind)
+			used += snprintf(buf + used, len - used, "%s%s", used ? "," : "",
+					 memkinds[i].name);
+}

@@ -5,6 +5,8 @@
  *   CPU list:    1,2,4-7                   (decimal, ascending ranges)
  *   memory list: 512M@0,1G@1 or "all"      (SIZE[k|m|g|t][@NUMA])
  *   IKC map:     1-3:0+5-7:4               (LWK CPUs : serving Linux CPU)
+ *   memory-only NUMA nodes McKernel may use:
+ *                include | exclude | hbm,cxl,nvdimm,dax,unknown (kinds)
  */
 #ifndef MCK_LISTS_H
 #define MCK_LISTS_H
@@ -48,5 +50,36 @@ int mck_ikcmap_parse(const char *s, struct mck_ikc_pair **pairs, int *n,
 		     struct mck_error *err);
 /* Format pairs, grouped by Linux CPU in order of first appearance; malloc'd. */
 char *mck_ikcmap_format(const struct mck_ikc_pair *pairs, int n);
+
+/*
+ * Kinds of memory-only (CPU-less) NUMA nodes. The planner tells them
+ * apart from hwloc's NUMA node subtypes (hwloc-maps/memkind.c); the
+ * operator says which kinds McKernel may use.
+ */
+enum mck_memkind {
+	MCK_MEMKIND_HBM = 1 << 0,	/* high-bandwidth memory: KNL MCDRAM, HBM */
+	MCK_MEMKIND_CXL = 1 << 1,	/* CXL memory expanders */
+	MCK_MEMKIND_NVDIMM = 1 << 2,	/* non-volatile memory used as RAM */
+	MCK_MEMKIND_DAX = 1 << 3,	/* other DAX (kmem) memory, e.g. specific-purpose */
+	MCK_MEMKIND_UNKNOWN = 1 << 4,	/* the topology does not say, and no guess */
+	MCK_MEMKIND_GPU = 1 << 5,	/* a GPU's memory: never given to McKernel */
+};
+#define MCK_MEMKINDS_DEFAULT MCK_MEMKIND_HBM
+#define MCK_MEMKINDS_NAMES "hbm, cxl, nvdimm, dax, unknown"
+
+/* Which memory-only NUMA nodes McKernel gets memory on. */
+enum mck_memonly_mode {
+	MCK_MEMONLY_KINDS = 0,		/* those of the kinds given (default: hbm) */
+	MCK_MEMONLY_EXCLUDE,		/* none */
+	MCK_MEMONLY_INCLUDE,		/* every kind but GPU memory */
+};
+
+/* Parse "include", "exclude" or a list of kinds such as "hbm,cxl". */
+int mck_memonly_parse(const char *s, enum mck_memonly_mode *mode, unsigned *kinds,
+		      struct mck_error *err);
+/* The text mck_memonly_parse reads back to the same values. */
+void mck_memonly_format(enum mck_memonly_mode mode, unsigned kinds, char *buf, size_t len);
+/* The name of one MCK_MEMKIND_* bit ("hbm", ..., "gpu"). */
+const char *mck_memkind_name(unsigned kind);
 
 #endif

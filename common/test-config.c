@@ -108,8 +108,11 @@ static void new_keys(void)
 	ok(mck_config_load_buffer("", 0, "", NULL, &cfg, &err) == 0, "defaults from an empty buffer");
 	ok(cfg.keep == MCK_CFG_KEEP_PER_NUMA && cfg.linux_cores == 1, "default: one Linux core per NUMA node");
 	ok(cfg.mem_mode == MCK_CFG_MEM_FRACTION && cfg.mem_fraction == 0.5, "default: half the memory");
-	ok(!cfg.smt_one && !cfg.memory_only_nodes && !cfg.ikc_spread, "default: smt all, exclude, per-numa");
-	ok(!cfg.lwk_cpu_kind_performance, "default: lwk_cpu_kind all");
+	ok(!cfg.smt_one && cfg.ikc_spread, "default: smt all, ikc spread");
+	ok(cfg.memory_only_nodes == MCK_MEMONLY_KINDS && cfg.memory_only_kinds == MCK_MEMKIND_HBM,
+	   "default: memory-only nodes of high-bandwidth memory only");
+	ok(cfg.lwk_cpu_kind_performance == 2 && !cfg.assistant_cores_lwk,
+	   "default: lwk_cpu_kind auto, assistant cores stay with Linux");
 	is_int(cfg.n_env, 1, "default: one env entry");
 	is_str(cfg.env[0], "PMIX_MCA_gds=hash", "default env is PMIX_MCA_gds=hash (issue 7)");
 	is_str(mck_config_getenv(&cfg, "PMIX_MCA_gds"), "hash", "getenv finds it");
@@ -144,6 +147,12 @@ static void new_keys(void)
 	key_prints("mem_size = 8192M", "mem_size = 8G");
 	key_prints("mem_keep = 2G", "mem_keep = 2G");
 	key_prints("memory_only_nodes = include", "memory_only_nodes = include");
+	key_prints("memory_only_nodes = exclude", "memory_only_nodes = exclude");
+	key_prints("memory_only_nodes = dax,hbm,cxl", "memory_only_nodes = hbm,cxl,dax");
+	key_prints("ikc = per-numa", "ikc = per-numa");
+	key_prints("lwk_cpu_kind = auto", "lwk_cpu_kind = auto");
+	key_prints("assistant_cores = mckernel", "assistant_cores = mckernel");
+	key_prints("assistant_cores = linux", "assistant_cores = linux");
 	key_prints("ikc = spread", "ikc = spread");
 	key_prints("lwk_cpu_kind = performance", "lwk_cpu_kind = performance");
 	key_prints("lwk_cpu_kind = all", "lwk_cpu_kind = all");
@@ -217,9 +226,11 @@ static void new_keys(void)
 	BAD("smt = two", "test.conf:1: smt = 'two': expected all or one");
 	BAD("mem_size = 5M", "test.conf:1: mem_size = '5M': expected a size per NUMA node, a multiple of 4M such as 8G");
 	BAD("mem_keep = 0", "test.conf:1: mem_keep = '0': expected the size per NUMA node left to Linux, a multiple of 4M such as 2G");
-	BAD("memory_only_nodes = yes", "test.conf:1: memory_only_nodes = 'yes': expected exclude or include");
+	BAD("memory_only_nodes = yes", "test.conf:1: memory_only_nodes = 'yes': expected include, exclude, or kinds of memory-only nodes from hbm, cxl, nvdimm, dax, unknown such as hbm,cxl");
+	BAD("memory_only_nodes = hbm,gpu", "test.conf:1: memory_only_nodes = 'hbm,gpu': expected include, exclude, or kinds of memory-only nodes from hbm, cxl, nvdimm, dax, unknown such as hbm,cxl");
+	BAD("assistant_cores = some", "test.conf:1: assistant_cores = 'some': expected linux or mckernel");
 	BAD("ikc = round-robin", "test.conf:1: ikc = 'round-robin': expected per-numa or spread");
-	BAD("lwk_cpu_kind = efficiency", "test.conf:1: lwk_cpu_kind = 'efficiency': expected all or performance");
+	BAD("lwk_cpu_kind = efficiency", "test.conf:1: lwk_cpu_kind = 'efficiency': expected auto, all or performance");
 	BAD("mpol_threshold = big", "test.conf:1: mpol_threshold = 'big': expected a size such as 1M, or 0 for mcexec's default");
 	BAD("extend_heap_by = -1", "test.conf:1: extend_heap_by = '-1': expected a size such as 8M, or 0 for mcexec's default");
 	BAD("stack_premap = 1G,2M", "test.conf:1: stack_premap = '1G,2M': expected SIZE or SIZE:MAX (SIZE,MAX) such as 2M:1G, or 0 for mcexec's default");

@@ -88,5 +88,29 @@ int main(void)
 		is_int(mck_ikcmap_parse("1-3", &p, &n, &err), -EINVAL, "reject map without target");
 		is_int(mck_ikcmap_parse("1-3:x", &p, &n, &err), -EINVAL, "reject bad target");
 	}
+	{
+		enum mck_memonly_mode mode;
+		unsigned kinds;
+		char buf[64];
+
+		ok(mck_memonly_parse("cxl,hbm", &mode, &kinds, &err) == 0 && mode == MCK_MEMONLY_KINDS &&
+		   kinds == (MCK_MEMKIND_CXL | MCK_MEMKIND_HBM), "parse memory-only kinds");
+		mck_memonly_format(mode, kinds, buf, sizeof(buf));
+		is_str(buf, "hbm,cxl", "kinds format in one order");
+		ok(mck_memonly_parse("include", &mode, &kinds, &err) == 0 && mode == MCK_MEMONLY_INCLUDE,
+		   "include");
+		mck_memonly_format(mode, kinds, buf, sizeof(buf));
+		is_str(buf, "include", "include formats back");
+		ok(mck_memonly_parse("exclude", &mode, &kinds, &err) == 0 && mode == MCK_MEMONLY_EXCLUDE,
+		   "exclude");
+		ok(mck_memonly_parse("hbm,gpu", &mode, &kinds, &err) == -EINVAL &&
+		   strstr(err.msg, "never given to McKernel"), "gpu refused: %s", err.msg);
+		ok(mck_memonly_parse("hbm,,", &mode, &kinds, &err) == 0 && kinds == MCK_MEMKIND_HBM,
+		   "empty list items are skipped");
+		ok(mck_memonly_parse(",", &mode, &kinds, &err) == -EINVAL && strstr(err.msg, "no kind"),
+		   "no kind at all refused");
+		ok(mck_memonly_parse("flash", &mode, &kinds, &err) == -EINVAL &&
+		   strstr(err.msg, "hbm, cxl, nvdimm, dax, unknown"), "unknown kind names the kinds");
+	}
 	return done_testing();
 }

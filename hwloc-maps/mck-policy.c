@@ -34,10 +34,15 @@ int mck_config_plan_policy(const struct mck_config *cfg,
 	p.mem_fraction = cfg->mem_fraction;
 	p.mem_size = cfg->mem_size;
 	p.mem_keep = cfg->mem_keep;
-	p.mem_memonly = cfg->memory_only_nodes;
+	p.memonly = (enum mck_memonly_mode)cfg->memory_only_nodes;
+	p.memonly_kinds = cfg->memory_only_kinds;
 	p.ikc = cfg->ikc_spread ? MCK_IKC_SPREAD : MCK_IKC_PER_NUMA;
-	p.lwk_cpu_kind = cfg->lwk_cpu_kind_performance ? MCK_CPU_KIND_PERFORMANCE
-						       : MCK_CPU_KIND_ALL;
+	switch (cfg->lwk_cpu_kind_performance) {
+	case 0: p.lwk_cpu_kind = MCK_CPU_KIND_ALL; break;
+	case 1: p.lwk_cpu_kind = MCK_CPU_KIND_PERFORMANCE; break;
+	default: p.lwk_cpu_kind = MCK_CPU_KIND_AUTO; break;
+	}
+	p.assistant = cfg->assistant_cores_lwk ? MCK_ASSISTANT_LWK : MCK_ASSISTANT_LINUX;
 
 	if (user && (user->set & MCK_OPT_BIT(MCK_OPT_MEM))) {
 		if (user->mem_is_size) {

@@ -11,10 +11,14 @@ ihk_libmckihk_la_LIBADD = common/libmckcommon.la $(LIBS)
 # only the ihk_* names.
 noinst_LTLIBRARIES += ihk/double/libihkdouble-core.la
 ihk_double_libihkdouble_core_la_SOURCES = \
-	ihk/double/double-calls.c ihk/double/double-state.c \
+	ihk/double/double-locate.c ihk/double/double-conf.c \
+	ihk/double/double-state.c ihk/double/double-linux.c \
+	ihk/double/double-devices.c ihk/double/double-calls.c \
+	ihk/double/double-os.c ihk/double/double-life.c \
+	ihk/double/double-extras.c \
 	ihk/double/double-internal.h ihk/double/ihk-double.h
 ihk_double_libihkdouble_core_la_CPPFLAGS = $(AM_CPPFLAGS) $(HWLOC_CFLAGS)
-ihk_double_libihkdouble_core_la_LIBADD = $(HWLOC_LIBS)
+ihk_double_libihkdouble_core_la_LIBADD = $(HWLOC_LIBS) $(LIBS)
 
 pkglib_LTLIBRARIES += ihk/double/libihk-double.la
 ihk_double_libihk_double_la_SOURCES =
@@ -23,11 +27,18 @@ ihk_double_libihk_double_la_LIBADD = \
 ihk_double_libihk_double_la_LDFLAGS = $(AM_LDFLAGS) \
 	-module -avoid-version -shared -export-symbols-regex '^ihk_'
 
-check_PROGRAMS += ihk/double/tests/test-ihk-double ihk/test-mck-ihk
-TESTS += ihk/double/tests/test-ihk-double ihk/test-mck-ihk
-ihk_double_tests_test_ihk_double_SOURCES = \
-	ihk/double/tests/test-ihk-double.c common/mck-test.h
+check_PROGRAMS += ihk/double/tests/test-ihk-double ihk/double/tests/test-ihk-double-rules \
+	ihk/test-mck-ihk
+TESTS += ihk/double/tests/test-ihk-double ihk/double/tests/test-ihk-double-rules \
+	ihk/test-mck-ihk
+ihk_double_tests_test_ihk_double_SOURCES = ihk/double/tests/test-ihk-double.c \
+	ihk/double/tests/double-test.c ihk/double/tests/double-test.h common/mck-test.h
+ihk_double_tests_test_ihk_double_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ihk/double
 ihk_double_tests_test_ihk_double_LDADD = ihk/libmckihk.la common/libmckcommon.la $(LIBS)
+ihk_double_tests_test_ihk_double_rules_SOURCES = ihk/double/tests/test-ihk-double-rules.c \
+	ihk/double/tests/double-test.c ihk/double/tests/double-test.h common/mck-test.h
+ihk_double_tests_test_ihk_double_rules_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ihk/double
+ihk_double_tests_test_ihk_double_rules_LDADD = ihk/libmckihk.la common/libmckcommon.la $(LIBS)
 ihk_test_mck_ihk_SOURCES = ihk/test-mck-ihk.c common/mck-test.h
 ihk_test_mck_ihk_LDADD = ihk/libmckihk.la common/libmckcommon.la $(LIBS)
 

@@ -36,8 +36,9 @@ static const char usage_text[] =
 	"                                      --health: a job's RUNNING instance is fine\n"
 	"                                      (for Slurm's HealthCheckProgram)\n"
 	"  status                              instances, owners, CPUs, memory, jobs\n"
-	"  plan [--format mcreboot|json|ihk-env] [--options TEXT]\n"
-	"                                      the plan this node boots with (for TEXT)\n"
+	"  plan [--format mcreboot|json|ihk-env] [--options TEXT] [--explain]\n"
+	"                                      the plan this node boots with (for TEXT);\n"
+	"                                      --explain: every decision with its reason\n"
 	"  clean                               tear down everything on the node\n"
 	"  config --check [FILE]               validate a configuration file\n"
 	"  prereq [--verbose]                  list missing node prerequisites (objdump,\n"
@@ -73,6 +74,7 @@ struct sub_opts {
 	const char *options;	/* --options TEXT: the job's --mckernel value */
 	int check;
 	int health;
+	int explain;
 	const char *file;
 };
 
@@ -87,6 +89,7 @@ static int parse_sub(const char *cmd, int argc, char **argv, const char *allowed
 		{ "check", no_argument, NULL, 'c' },
 		{ "health", no_argument, NULL, 'H' },
 		{ "options", required_argument, NULL, 'o' },
+		{ "explain", no_argument, NULL, 'x' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -126,6 +129,9 @@ static int parse_sub(const char *cmd, int argc, char **argv, const char *allowed
 		case 'o':
 			o->options = optarg;
 			break;
+		case 'x':
+			o->explain = 1;
+			break;
 		}
 	}
 	if (optind < argc) {
@@ -150,7 +156,8 @@ static int parse_user_options(const struct mck_config *cfg, const char *text,
 	return 0;
 }
 
-static int cmd_plan(const struct mck_config *cfg, const char *format, const char *options)
+static int cmd_plan(const struct mck_config *cfg, const char *format, const char *options,
+		    int explain)
 {
 	struct mck_plan plan;
 	struct mck_error err = { 0 };
@@ -169,7 +176,7 @@ static int cmd_plan(const struct mck_config *cfg, const char *format, const char
 		return 1;
 	if (mck_lwk_plan_opts(cfg, options ? &opts : NULL, &plan, NULL, &err))
 		return die("plan: %s", err.msg);
-	mck_plan_print(&plan, f, stdout);
+	mck_plan_print_flags(&plan, f, explain ? MCK_PLAN_EXPLAIN : 0, stdout);
 	mck_plan_free(&plan);
 	return 0;
 }
@@ -273,7 +280,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "teardown"))
 		rc = parse_sub(cmd, argc, argv, "j", &so);
 	else if (!strcmp(cmd, "plan"))
-		rc = parse_sub(cmd, argc, argv, "fo", &so);
+		rc = parse_sub(cmd, argc, argv, "fox", &so);
 	else if (!strcmp(cmd, "check"))
 		rc = parse_sub(cmd, argc, argv, "H", &so);
 	else if (!strcmp(cmd, "status") || !strcmp(cmd, "clean"))
@@ -334,7 +341,7 @@ int main(int argc, char **argv)
 		if (mck_lwk_status(&cfg, stdout, &err))
 			rc = die("status: %s", err.msg);
 	} else if (!strcmp(cmd, "plan")) {
-		rc = cmd_plan(&cfg, so.format, so.options);
+		rc = cmd_plan(&cfg, so.format, so.options, so.explain);
 	} else if (!strcmp(cmd, "clean")) {
 		if (mck_lwk_clean(&cfg, &err))
 			rc = die("clean: %s", err.msg);

@@ -60,11 +60,12 @@ static int numa_of_pu(hwloc_topology_t t, int os)
 static void test_default_plan(void)
 {
 	hwloc_topology_t t = load(NULL, "pack:2 numa:2 core:8 pu:2");
-	struct mck_plan_policy pol = { .mem_fraction = 0.5 };
+	struct mck_plan_policy pol;
 	struct mck_error err = { 0 };
 	struct mck_plan plan;
 	int same_numa = 1, rc;
 
+	mck_plan_policy_init(&pol);
 	ok(t != NULL, "synthetic pack:2 numa:2 core:8 pu:2 loads");
 	if (!t)
 		return;
@@ -238,7 +239,7 @@ static void test_errors(void)
 	expect_error(NULL, "numa:2(memory=3MiB) core:4 pu:1", &pol, "no usable memory", "3 MiB nodes");
 	pol.mem = MCK_MEM_SIZE;
 	pol.mem_size = 1ULL << 30;
-	expect_error(NULL, "numa:2(memory=1GiB) core:4 pu:1", &pol, "98%", "all of a node");
+	expect_error(NULL, "numa:2(memory=1GiB) core:4 pu:1", &pol, "95%", "all of a node");
 	pol.mem_size = 6ULL << 20;
 	expect_error(NULL, "numa:2 core:4 pu:1", &pol, "multiple of 4M", "6M");
 	mck_plan_policy_init(&pol);
@@ -402,6 +403,7 @@ static void test_cpu_kinds(void)
 	}
 	mck_plan_policy_init(&pol);
 	pol.lwk_cpu_kind = MCK_CPU_KIND_PERFORMANCE;
+	pol.ikc = MCK_IKC_PER_NUMA;
 	if (mck_plan_compute(t, &pol, &plan, &err) == 0) {
 		s = plan_text(&plan, MCK_PLAN_MCREBOOT);
 		is_str(s, "-c 0-15 -m 16G@0 -r 0-15:16\n",
@@ -482,7 +484,10 @@ static void test_check_catches(void)
 	plan.mem[0].size += 4096;
 	ok(mck_plan_check(t, &plan, &err) < 0 && strstr(err.msg, "4 MiB"), "memory not in 4 MiB units caught");
 	plan.mem[0].size = 16ULL << 30;
-	ok(mck_plan_check(t, &plan, &err) < 0 && strstr(err.msg, "98%"), "memory above 98%% caught");
+	ok(mck_plan_check(t, &plan, &err) < 0 && strstr(err.msg, "95%"), "memory above 95%% caught");
+	plan.mem[0].size = (16ULL << 30) / 100 * 95;
+	plan.mem[0].size -= plan.mem[0].size % MCK_MEM_UNIT;
+	is_int(mck_plan_check(t, &plan, &err), 0, "95%% of a node passes (%s)", err.msg);
 	mck_plan_free(&plan);
 	hwloc_topology_destroy(t);
 }

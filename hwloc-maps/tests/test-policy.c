@@ -142,6 +142,87 @@ static void test_cpu_kind(const char *top)
 	hwloc_topology_destroy(hybrid);
 }
 
+/* The policy keys added for node families reach the policy and the plan. */
+static void test_family_keys(const char *top)
+{
+	static const struct {
+		const char *fixture, *conf, *what, *linux_cpus, *mem;
+	} cases[] = {
+		{ "knl-flat.xml", "", "MCDRAM is used by default", "0-3", "48G@0,8G@1" },
+		{ "knl-flat.xml", "memory_only_nodes = exclude\n", "memory_only_nodes = exclude", "0-3", "48G@0" },
+		{ "hetero-mem.xml", "", "CXL, NVDIMM, DAX not by default", "0,8,16,24", "32G@0,32G@2" },
+		{ "hetero-mem.xml", "memory_only_nodes = cxl,nvdimm\n", "memory_only_nodes = cxl,nvdimm",
+		  "0,8,16,24", "32G@0,128G@1,32G@2,128G@3,64G@4" },
+		{ "power9-gpu.xml", "memory_only_nodes = include\n", "include never takes GPU memory",
+		  "0-3,64-67", "128G@0,128G@8" },
+		{ "a64fx-assist.xml", "", "assistant cores stay with Linux", "0-1", "4G@0,4G@1,4G@2,4G@3" },
+		{ "a64fx-assist.xml", "assistant_cores = mckernel\n", "assistant_cores = mckernel",
+		  "0-1,36,48", "4G@0,4G@1,4G@2,4G@3" },
+		{ "hybrid.xml", "", "lwk_cpu_kind auto: the E cores stay with Linux",
+		  "16,18,20,22,24,26,28,30", "16G@0" },
+	};
+	char xml[4200];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mck_config cfg;
+		struct mck_plan_policy pol;
+		struct mck_error err = { 0 };
+		struct mck_plan plan;
+		hwloc_topology_t t;
+		char *lin = NULL, *mem = NULL;
+
+		snprintf(xml, sizeof(xml), "%s/hwloc-maps/tests/fixtures/%s", top ? top : ".", cases[i].fixture);
+		if (mck_topo_load(xml, NULL, &t, &err) ||
+		    mck_config_load_buffer(cases[i].conf, strlen(cases[i].conf), "family.conf", NULL, &cfg, &err)) {
+			ok(0, "%s: %s", cases[i].what, err.msg);
+			continue;
+		}
+		if (!mck_config_plan_policy(&cfg, NULL, &pol, &err) && !mck_plan_compute(t, &pol, &plan, &err)) {
+			lin = mck_cpulist_format(plan.linux_cpus, plan.n_linux);
+			mem = mck_memlist_format(plan.mem, plan.n_mem);
+			mck_plan_free(&plan);
+		}
+		is_str(lin ? lin : err.msg, cases[i].linux_cpus, "%s: Linux CPUs", cases[i].what);
+		is_str(mem ? mem : err.msg, cases[i].mem, "%s: memory", cases[i].what);
+		free(lin);
+		free(mem);
+		mck_config_free(&cfg);
+		hwloc_topology_destroy(t);
+	}
+}
+
+/* Every new key maps to its policy field; the defaults are the planner's. */
+static void test_key_mapping(void)
+{
+	static const char text[] = "memory_only_nodes = hbm,cxl\nassistant_cores = mckernel\n"
+				   "ikc = per-numa\nlwk_cpu_kind = all\n";
+	struct mck_plan_policy pol, dflt;
+	struct mck_error err = { 0 };
+	struct mck_config cfg;
+
+	mck_plan_policy_init(&dflt);
+	if (mck_config_load_buffer("", 0, "empty.conf", NULL, &cfg, &err) ||
+	    mck_config_plan_policy(&cfg, NULL, &pol, &err)) {
+		ok(0, "empty configuration: %s", err.msg);
+		return;
+	}
+	ok(pol.memonly == dflt.memonly && pol.memonly_kinds == dflt.memonly_kinds &&
+	   pol.ikc == dflt.ikc && pol.lwk_cpu_kind == dflt.lwk_cpu_kind && pol.assistant == dflt.assistant,
+	   "an empty mckernel.conf gives the planner's defaults");
+	mck_config_free(&cfg);
+	if (mck_config_load_buffer(text, strlen(text), "keys.conf", NULL, &cfg, &err) ||
+	    mck_config_plan_policy(&cfg, NULL, &pol, &err)) {
+		ok(0, "new keys: %s", err.msg);
+		return;
+	}
+	ok(pol.memonly == MCK_MEMONLY_KINDS && pol.memonly_kinds == (MCK_MEMKIND_HBM | MCK_MEMKIND_CXL),
+	   "memory_only_nodes = hbm,cxl");
+	is_int(pol.assistant, MCK_ASSISTANT_LWK, "assistant_cores = mckernel");
+	is_int(pol.ikc, MCK_IKC_PER_NUMA, "ikc = per-numa");
+	is_int(pol.lwk_cpu_kind, MCK_CPU_KIND_ALL, "lwk_cpu_kind = all");
+	mck_config_free(&cfg);
+}
+
 int main(void)
 {
 	const char *top = getenv("top_srcdir");
@@ -225,6 +306,8 @@ int main(void)
 	result_free(&r);
 
 	test_cpu_kind(top);
+	test_family_keys(top);
+	test_key_mapping();
 	result_free(&def);
 	hwloc_topology_destroy(topo);
 	return done_testing();

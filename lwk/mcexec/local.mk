@@ -2,7 +2,8 @@
 ## rank's parent process reads "mcexec"); it links the IHK double's code
 ## statically, so there is no libtool wrapper in the build tree either.
 pkglibexec_PROGRAMS += lwk/mcexec/mcexec
-lwk_mcexec_mcexec_SOURCES = lwk/mcexec/mcexec.c
+lwk_mcexec_mcexec_SOURCES = lwk/mcexec/mcexec.c lwk/mcexec/mcexec.h \
+	lwk/mcexec/mcexec-partition.c lwk/mcexec/mcexec-record.c lwk/mcexec/mcexec-run.c
 lwk_mcexec_mcexec_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ihk/double
 lwk_mcexec_mcexec_LDADD = ihk/double/libihkdouble-core.la common/libmckcommon.la \
 	$(HWLOC_LIBS) $(LIBS)

@@ -1,17 +1,22 @@
 /*
  * mcexec.c: the mcexec double. From the outside it behaves like McKernel's
- * mcexec (same command line, messages and exit codes, see
- * doc/DESIGN.md and the IHK reference):
+ * mcexec (command line, messages, exit codes; see ihk-double(7) and the
+ * IHK reference):
  *
  *   mcexec [options] [--] [OSINDEX] PROGRAM ARGS...
  *
- * It opens DEVICE/mcosN read-write (DEVICE = STATE/dev of the IHK double),
- * needs the instance RUNNING, takes its share of the LWK CPUs (-n N: the N
- * processes with the same parent split them, by order of arrival), forks
- * the program bound to that share (only CPUs and NUMA nodes this machine
- * has) and stays as the rank's Linux-side process until it ends. The
- * program's exit status passes through; a signal that killed it is
- * re-raised. Every run is recorded as STATE/mcexec/PID.rec.
+ * Options are parsed like the real one (getopt_long, stopping at the first
+ * non-option or "--"); then an argument starting with a decimal digit is
+ * the OS index. It opens DEVICE/mcosN (DEVICE = STATE/dev of the IHK
+ * double) read-write, or holds it with O_PATH when it is a character
+ * device without a driver (ENXIO after the kernel's permission check),
+ * refuses --enable-uti unless the node's McKernel has UTI, warns like the
+ * real one when binutils' objdump is missing, needs the instance RUNNING,
+ * takes its share of the LWK CPUs (-n N: the N processes with the same
+ * parent split them by order of arrival), forks the program bound to that
+ * share and stays as the rank's Linux-side process until it ends, or
+ * until the instance goes away under it. The program's exit status passes
+ * through; a signal that killed it is re-raised.
  *
  * Test knob of the double only: MCEXEC_DOUBLE_PARTITION_TIMEOUT_MS
  * replaces the partition wait (10 s + N x 0.1 s).
@@ -20,198 +25,146 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
-#include <sched.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/time.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ihk-double.h"
 #include "ihklib-abi.h"
+#include "mcexec.h"
 #include "mck-lists.h"
 #include "mck-util.h"
 
-#define MAX_NUMA 1024
-#define MPOL_BIND_MODE 2	/* MPOL_BIND of <numaif.h> */
+/* ---------------------------------------------------------- command line */
 
-struct opts {
-	int nproc;		/* -n, 0 = no partitioning */
-	int threads;		/* -t */
-	int target_cpu;		/* -c, -1 = none */
-	const char *numa_arg;	/* -m */
-	int os;
-	int prog_index;		/* argv index of the program */
+static int flag_uti, flag_ignored;
+
+/* McKernel's mcexec options; those with a flag have no effect here. */
+static const struct option long_options[] = {
+	{ "disable-vdso", no_argument, &flag_ignored, 1 },
+	{ "enable-vdso", no_argument, &flag_ignored, 1 },
+	{ "profile", no_argument, &flag_ignored, 1 },
+	{ "mpol-no-heap", no_argument, &flag_ignored, 1 },
+	{ "mpol-no-stack", no_argument, &flag_ignored, 1 },
+	{ "mpol-no-bss", no_argument, &flag_ignored, 1 },
+	{ "mpol-shm-premap", no_argument, &flag_ignored, 1 },
+	{ "no-bind-ikc-map", no_argument, &flag_ignored, 1 },
+	{ "mpol-threshold", required_argument, NULL, 'M' },
+	{ "enable-straight-map", no_argument, &flag_ignored, 1 },
+	{ "straight-map-threshold", required_argument, NULL, 'S' },
+	{ "disable-sched-yield", no_argument, &flag_ignored, 1 },
+	{ "extend-heap-by", required_argument, NULL, 'h' },
+	{ "stack-premap", required_argument, NULL, 's' },
+	{ "uti-thread-rank", required_argument, NULL, 'u' },
+	{ "uti-use-last-cpu", no_argument, &flag_ignored, 1 },
+	{ "enable-uti", no_argument, &flag_uti, 1 },
+	{ "debug-mcexec", no_argument, &flag_ignored, 1 },
+	{ "flags", required_argument, NULL, 'f' },
+	{ NULL, 0, NULL, 0 },
 };
-
-/* The instance as this process sees it. */
-struct lwk {
-	char state[PATH_MAX];
-	int devfd;
-	unsigned gen;
-	int ncpus;
-	int *cpus;		/* Linux CPU numbers, LWK CPU order */
-	int nnuma;
-	int numa[MAX_NUMA];
-};
-
-struct share {
-	int slot;		/* 0..N-1, -1 without partitioning */
-	int first, count;	/* LWK CPU range */
-};
-
-static volatile sig_atomic_t child_pid;
 
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"Usage: %s [-n nr_processes] [-t nr_threads] [-c target_cpu] [-m numa_nodes]\n"
-		"       [--mpol-threshold=SIZE] [--extend-heap-by=SIZE] [--stack-premap=SIZE[,MAX]]\n"
-		"       [--enable-uti] [--disable-sched-yield] [--mpol-no-heap] [--mpol-no-stack]\n"
-		"       [--mpol-no-bss] [--mpol-shm-premap] [--] [<os-index>] program [args...]\n",
-		prog);
+		"usage: %s [-c target_core] [-n nr_partitions] [<-e ENV_NAME=value>...] "
+		"[-t nr_threads] [-m numa_nodes] [--mpol-threshold=N] [--enable-straight-map] "
+		"[--extend-heap-by=N] [-s (--stack-premap=)[premap_size][,max]] [--mpol-no-heap] "
+		"[--mpol-no-bss] [--mpol-no-stack] [--mpol-shm-premap] [--disable-sched-yield] "
+		"[--enable-uti] [--uti-thread-rank=N] [--uti-use-last-cpu] [<mcos-id>] "
+		"(program) [args...]\n", prog);
 	exit(EXIT_FAILURE);
 }
 
-static int parse_count(const char *opt, const char *s, int min)
+/* A whole number as strtol(..., 0) reads it, or exit with mcexec's message. */
+static long number_or_die(const char *arg, long min, const char *message)
 {
+	char *end;
 	long v;
 
-	if (!s || mck_parse_long(s, min, INT_MAX, &v)) {
-		fprintf(stderr, "error: %s: invalid number '%s'\n", opt, s ? s : "");
+	errno = 0;
+	v = strtol(arg, &end, 0);
+	if (*end || end == arg || errno || v < min || v > INT_MAX || v < INT_MIN) {
+		fprintf(stderr, "%s\n", message);
 		exit(EXIT_FAILURE);
 	}
-	return (int)v;
+	return v;
 }
 
-/* Long options: name, and whether it takes a value. */
-static const struct { const char *name; int has_value; } long_opts[] = {
-	{ "mpol-threshold", 1 }, { "extend-heap-by", 1 }, { "stack-premap", 1 },
-	{ "num-threads", 1 }, { "enable-uti", 0 }, { "disable-sched-yield", 0 },
-	{ "mpol-no-heap", 0 }, { "mpol-no-stack", 0 }, { "mpol-no-bss", 0 },
-	{ "mpol-shm-premap", 0 }, { "enable-straight-map", 0 }, { "profile", 0 },
-};
-
-/* Returns the number of argv words consumed. */
-static int parse_long_opt(struct opts *o, char **argv, int i, const char *prog)
+/* -e NAME=VALUE: without '=' mcexec says so (on stdout) and goes on. */
+static void add_env(struct opts *o, char *arg)
 {
-	const char *arg = argv[i] + 2;
-	const char *eq = strchr(arg, '=');
-	size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+	char **more;
 
-	for (size_t k = 0; k < sizeof(long_opts) / sizeof(long_opts[0]); k++) {
-		const char *value;
-		int used = 1;
-
-		if (strlen(long_opts[k].name) != len || strncmp(long_opts[k].name, arg, len))
-			continue;
-		if (!long_opts[k].has_value) {
-			if (eq) {
-				fprintf(stderr, "%s: option '--%s' doesn't allow an argument\n",
-					prog, long_opts[k].name);
-				usage(prog);
-			}
-			return 1;
-		}
-		value = eq ? eq + 1 : argv[i + 1];
-		if (!eq)
-			used = 2;
-		if (!value || !*value) {
-			fprintf(stderr, "%s: option '--%s' requires an argument\n",
-				prog, long_opts[k].name);
-			usage(prog);
-		}
-		if (!strcmp(long_opts[k].name, "num-threads"))
-			o->threads = parse_count("--num-threads", value, 1);
-		return used;
+	if (!strchr(arg, '=')) {
+		printf("\"%s\" is not env value.\n", arg);
+		return;
 	}
-	fprintf(stderr, "%s: unrecognized option '%s'\n", prog, argv[i]);
-	usage(prog);
-	return 0;
+	more = realloc(o->env, (o->nenv + 1) * sizeof(*more));
+	if (!more) {
+		fprintf(stderr, "mcexec: out of memory\n");
+		exit(EXIT_FAILURE);
+	}
+	o->env = more;
+	o->env[o->nenv++] = arg;
 }
 
-static int is_all_digits(const char *s)
+static void parse_option(struct opts *o, int opt, const char *prog)
 {
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (!isdigit((unsigned char)*s))
-			return 0;
-	return 1;
+	switch (opt) {
+	case 'c':
+		o->target_cpu = (int)number_or_die(optarg, INT_MIN, "error: -c: invalid target CPU");
+		break;
+	case 'n':
+		o->nproc = (int)number_or_die(optarg, 1, "error: -n: invalid number of processes");
+		break;
+	case 't':
+		o->threads = (int)number_or_die(optarg, 1, "error: -t: invalid number of threads");
+		break;
+	case 'm':
+		o->numa_arg = optarg;
+		break;
+	case 'e':
+		add_env(o, optarg);
+		break;
+	case 'M': case 'h': case 's': case 'S': case 'u': case 'f':
+	case 0:
+		break;	/* accepted like mcexec, no effect on Linux */
+	default:
+		usage(prog);
+	}
 }
 
-/* Options stop at the first non-option or "--": never permute. */
+/* getopt_long with a leading '+': options stop at the first non-option. */
 static void parse_args(struct opts *o, int argc, char **argv)
 {
-	const char *prog = argv[0];
-	int i = 1;
+	int opt;
 
 	memset(o, 0, sizeof(*o));
 	o->target_cpu = -1;
-	while (i < argc && argv[i][0] == '-' && argv[i][1]) {
-		char *a = argv[i];
-		char c;
-		const char *value;
+	while ((opt = getopt_long(argc, argv, "+c:n:t:M:h:e:s:m:u:S:f:", long_options, NULL)) != -1)
+		parse_option(o, opt, argv[0]);
+	o->enable_uti = flag_uti;
+	if (optind >= argc)
+		usage(argv[0]);
+	/* Determine OS device: an argument starting with a digit (atoi) */
+	if (isdigit((unsigned char)argv[optind][0]))
+		o->os = atoi(argv[optind++]);
+	if (optind >= argc)
+		usage(argv[0]);
+	o->prog_index = optind;
+}
 
-		if (!strcmp(a, "--")) {
-			i++;
-			break;
-		}
-		if (a[1] == '-') {
-			i += parse_long_opt(o, argv, i, prog);
-			continue;
-		}
-		c = a[1];
-		if (!strchr("ntcms", c)) {
-			fprintf(stderr, "%s: invalid option -- '%c'\n", prog, c);
-			usage(prog);
-		}
-		value = a[2] ? a + 2 : (i + 1 < argc ? argv[i + 1] : NULL);
-		if (!value) {
-			fprintf(stderr, "%s: option requires an argument -- '%c'\n", prog, c);
-			usage(prog);
-		}
-		i += a[2] ? 1 : 2;
-		switch (c) {
-		case 'n': o->nproc = parse_count("-n", value, 1); break;
-		case 't': o->threads = parse_count("-t", value, 1); break;
-		case 'c': {
-			long v;
+/* ---------------------------------------------------------- the instance */
 
-			if (mck_parse_long(value, 0, IHK_MAX_NUM_CPUS - 1, &v)) {
-				fprintf(stderr, "error: -c: invalid target CPU\n");
-				exit(EXIT_FAILURE);
-			}
-			o->target_cpu = (int)v;
-			break;
-		}
-		case 'm': o->numa_arg = value; break;
-		case 's': break;	/* stack premap: accepted, no effect here */
-		}
-	}
-	if (i < argc && is_all_digits(argv[i])) {
-		long v;
-
-		if (mck_parse_long(argv[i], 0, IHK_MAX_NUM_OS - 1, &v)) {
-			fprintf(stderr, "Error: Failed to open /dev/mcos%s.\n", argv[i]);
-			exit(EXIT_FAILURE);
-		}
-		o->os = (int)v;
-		i++;
-	}
-	if (i >= argc)
-		usage(prog);
-	o->prog_index = i;
+static void die_open(int os)
+{
+	fprintf(stderr, "Error: Failed to open /dev/mcos%d.\n", os);
+	exit(EXIT_FAILURE);
 }
 
 static void die_load(const char *prog, const char *why)
@@ -220,36 +173,76 @@ static void die_load(const char *prog, const char *why)
 	exit(EXIT_FAILURE);
 }
 
-/* Open the device and read what the instance offers. Exits like mcexec. */
-static void open_instance(const struct opts *o, const char *prog, struct lwk *l)
+/*
+ * Open DEVICE/mcosN read-write like mcexec. A character device that no
+ * driver serves opens with ENXIO once the kernel's permission check has
+ * passed: then hold it with O_PATH (holders are still found in /proc).
+ */
+static void open_device(const struct opts *o, struct lwk *l)
 {
-	struct ihk_mem_chunk *chunks = NULL;
 	char dev[PATH_MAX + 32];
-	int n, rc;
 
 	memset(l, 0, sizeof(*l));
-	if (ihk_double_state_dir(l->state, sizeof(l->state)) < 0) {
-		fprintf(stderr, "Error: Failed to open /dev/mcos%d.\n", o->os);
-		exit(EXIT_FAILURE);
-	}
+	l->devfd = -1;
+	if (ihk_double_state_dir(l->state, sizeof(l->state)) < 0 ||
+	    o->os < 0 || o->os >= IHK_MAX_NUM_OS)
+		die_open(o->os);
 	snprintf(dev, sizeof(dev), "%s/dev/mcos%d", l->state, o->os);
 	l->devfd = open(dev, O_RDWR | O_CLOEXEC);
-	if (l->devfd < 0) {
-		fprintf(stderr, "Error: Failed to open /dev/mcos%d.\n", o->os);
-		exit(EXIT_FAILURE);
+	if (l->devfd < 0 && errno == ENXIO)
+		l->devfd = open(dev, O_PATH | O_CLOEXEC);
+	if (l->devfd < 0)
+		die_open(o->os);
+}
+
+/* Without binutils' objdump mcexec cannot find its RPATH (every launch). */
+static void check_objdump(void)
+{
+	const char *path = getenv("PATH");
+	char buf[PATH_MAX];
+
+	if (!path)
+		path = "/bin:/usr/bin";
+	for (const char *p = path, *end; ; p = end + 1) {
+		int len;
+
+		end = strchrnul(p, ':');
+		len = (int)(end - p);
+		/* an empty entry is the current directory, as for sh */
+		if (snprintf(buf, sizeof(buf), "%.*s/objdump", len ? len : 1, len ? p : ".") <
+		    (int)sizeof(buf) && access(buf, X_OK) == 0)
+			return;
+		if (!*end)
+			break;
 	}
-	rc = ihk_os_get_status(o->os);
-	if (rc == IHK_STATUS_PANIC || rc == IHK_STATUS_HUNGUP) {
-		/* issue 4: a dead kernel is named, not "Unknown error" */
+	fprintf(stderr, "RPATH not found: %d\n", EINVAL);
+	fprintf(stderr, "warning: did not set LD_PRELOAD\n");
+}
+
+/* The instance must be RUNNING; a dead kernel is named. */
+static void check_running(const struct opts *o, const char *prog, struct lwk *l)
+{
+	struct ihk_double_peek p;
+
+	if (ihk_double_os_peek(o->os, &p) < 0 || p.phase != IHK_DOUBLE_BOOTED)
+		die_load(prog, strerror(-1));
+	if (p.status == IHK_STATUS_PANIC || p.status == IHK_STATUS_HUNGUP) {
 		fprintf(stderr, "mcexec: McKernel instance %d is %s: the job's kernel messages "
 			"are saved by the epilogue (STATE_DIR/kmsg/JOBID.kmsg)\n", o->os,
-			rc == IHK_STATUS_PANIC ? "PANIC" : "HUNGUP");
+			p.status == IHK_STATUS_PANIC ? "PANIC" : "HUNGUP");
 		exit(EXIT_FAILURE);
 	}
-	if (rc != IHK_STATUS_RUNNING)
+	if (p.status != IHK_STATUS_RUNNING)
 		die_load(prog, strerror(-1));
-	rc = ihk_double_os_generation(o->os);
-	l->gen = rc < 0 ? 0 : (unsigned)rc;
+	l->gen = p.gen;
+}
+
+/* The instance's LWK CPUs and the NUMA nodes of its memory. */
+static void read_instance(const struct opts *o, const char *prog, struct lwk *l)
+{
+	struct ihk_mem_chunk *chunks;
+	int n, rc;
+
 	n = ihk_os_get_num_assigned_cpus(o->os);
 	if (n <= 0)
 		die_load(prog, strerror(n < 0 ? -n : EINVAL));
@@ -258,20 +251,14 @@ static void open_instance(const struct opts *o, const char *prog, struct lwk *l)
 		die_load(prog, strerror(l->cpus ? -rc : ENOMEM));
 	l->ncpus = n;
 	n = ihk_os_get_num_assigned_mem_chunks(o->os);
-	if (n > 0) {
-		chunks = calloc(n, sizeof(*chunks));
-		if (chunks && ihk_os_query_mem(o->os, chunks, n) >= 0) {
-			for (int i = 0; i < n; i++) {
-				int seen = 0;
-
-				for (int j = 0; j < l->nnuma; j++)
-					seen |= l->numa[j] == chunks[i].numa_node_number;
-				if (!seen && l->nnuma < MAX_NUMA)
-					l->numa[l->nnuma++] = chunks[i].numa_node_number;
-			}
-		}
-		free(chunks);
-	}
+	if (n <= 0 || !(chunks = calloc(n, sizeof(*chunks))))
+		return;
+	if (ihk_os_query_mem(o->os, chunks, n) >= 0)
+		for (int i = 0; i < n; i++)
+			if (!in_list(l->numa, l->nnuma, chunks[i].numa_node_number) &&
+			    l->nnuma < MCEXEC_MAX_NUMA)
+				l->numa[l->nnuma++] = chunks[i].numa_node_number;
+	free(chunks);
 }
 
 /* execvp's lookup, done before forking so that errors read like mcexec's. */
@@ -279,11 +266,10 @@ static char *find_program(const char *name)
 {
 	const char *path = getenv("PATH");
 	char buf[PATH_MAX];
+	struct stat st;
 	int eacces = 0;
 
 	if (strchr(name, '/')) {
-		struct stat st;
-
 		if (stat(name, &st) < 0)
 			die_load(name, strerror(errno));
 		if (!S_ISREG(st.st_mode) || access(name, X_OK) < 0)
@@ -293,8 +279,6 @@ static char *find_program(const char *name)
 	if (!path)
 		path = "/bin:/usr/bin";
 	for (const char *p = path, *end; ; p = end + 1) {
-		struct stat st;
-
 		end = strchrnul(p, ':');
 		if (snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(end - p), p,
 			     end == p ? "" : "/", name) < (int)sizeof(buf) &&
@@ -310,537 +294,69 @@ static char *find_program(const char *name)
 	return NULL;
 }
 
-/* STATE/mcexec, world-writable and sticky like /tmp. */
-static int record_dir(const struct lwk *l, char *buf, size_t len)
+/* mcexec's own start-up time, from the node's latency model */
+static void sleep_ms(long ms)
 {
-	struct stat st;
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
-	if (snprintf(buf, len, "%s/mcexec", l->state) >= (int)len)
-		return -ENAMETOOLONG;
-	if (mkdir(buf, 01777) == 0)
-		chmod(buf, 01777);	/* umask */
-	else if (errno != EEXIST)
-		return -errno;
-	if (stat(buf, &st) < 0)
-		return -errno;
-	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
 }
 
-/* ------------------------------------------------ partitioned execution */
-
-struct group {
-	unsigned gen;
-	int n, round, arrived, done;
-	pid_t pids[IHK_MAX_NUM_CPUS];
-};
-
-static void group_read(int fd, struct group *g)
-{
-	char buf[16384], *line, *save = NULL;
-	ssize_t r = pread(fd, buf, sizeof(buf) - 1, 0);
-
-	memset(g, 0, sizeof(*g));
-	if (r <= 0)
-		return;
-	buf[r] = '\0';
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		unsigned long v;
-		char *eq = strchr(line, '=');
-
-		if (!eq)
-			continue;
-		*eq++ = '\0';
-		if (!strcmp(line, "pids")) {
-			char *tok, *s2 = NULL;
-			int k = 0;
-
-			for (tok = strtok_r(eq, ",", &s2); tok && k < IHK_MAX_NUM_CPUS;
-			     tok = strtok_r(NULL, ",", &s2))
-				g->pids[k++] = (pid_t)atol(tok);
-			continue;
-		}
-		if (mck_parse_ulong(eq, &v))
-			continue;
-		if (!strcmp(line, "gen")) g->gen = v;
-		else if (!strcmp(line, "n")) g->n = v;
-		else if (!strcmp(line, "round")) g->round = v;
-		else if (!strcmp(line, "arrived")) g->arrived = v;
-		else if (!strcmp(line, "done")) g->done = v;
-	}
-	if (g->arrived > IHK_MAX_NUM_CPUS)
-		g->arrived = IHK_MAX_NUM_CPUS;
-}
-
-static int group_write(int fd, const struct group *g)
-{
-	char buf[16384];
-	int len = snprintf(buf, sizeof(buf), "gen=%u\nn=%d\nround=%d\narrived=%d\ndone=%d\npids=",
-			   g->gen, g->n, g->round, g->arrived, g->done);
-
-	for (int i = 0; i < g->arrived && len < (int)sizeof(buf) - 16; i++)
-		len += snprintf(buf + len, sizeof(buf) - len, "%s%ld", i ? "," : "",
-				(long)g->pids[i]);
-	len += snprintf(buf + len, sizeof(buf) - len, "\n");
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, len, 0) != len)
-		return -errno;
-	return 0;
-}
-
-/* Open and lock the group file, retrying when it was unlinked meanwhile. */
-static int group_lock(const char *path)
-{
-	for (;;) {
-		struct stat a, b;
-		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-
-		if (fd < 0)
-			return -errno;
-		if (flock(fd, LOCK_EX) < 0) {
-			close(fd);
-			return -errno;
-		}
-		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
-		    a.st_ino == b.st_ino && a.st_dev == b.st_dev)
-			return fd;
-		close(fd);
-	}
-}
-
-static int round_is_stale(const struct group *g, unsigned gen, int n)
-{
-	if (g->n == 0 || g->gen != gen || g->n != n)
-		return 1;
-	if (g->arrived >= g->n)
-		return 1;	/* complete: a new round starts */
-	for (int i = 0; i < g->arrived; i++)
-		if (kill(g->pids[i], 0) < 0 && errno == ESRCH)
-			return 1;	/* a member died waiting */
-	return 0;
-}
-
-static void partition_fail(const char *why)
-{
-	fprintf(stderr, "getting CPU set for partitioned execution: %s\n", why);
-	exit(EXIT_FAILURE);
-}
-
-/* Take a slot among the -n processes of this parent and wait for all. */
-static void take_share(const struct opts *o, const struct lwk *l, struct share *s)
-{
-	char dir[PATH_MAX], path[PATH_MAX + 64];
-	struct group g;
-	const char *knob = getenv("MCEXEC_DOUBLE_PARTITION_TIMEOUT_MS");
-	double deadline, timeout_ms = 10000.0 + o->nproc * 100.0;
-	int fd, round, rc;
-
-	s->slot = -1;
-	s->first = 0;
-	s->count = l->ncpus;
-	if (o->target_cpu >= 0) {
-		if (o->target_cpu >= l->ncpus) {
-			fprintf(stderr, "error: -c: invalid target CPU\n");
-			exit(EXIT_FAILURE);
-		}
-		s->first = o->target_cpu;
-		s->count = 1;
-		return;
-	}
-	if (o->nproc == 0)
-		return;
-	if (o->nproc > l->ncpus) {
-		fprintf(stderr, "error: nr_processes can't exceed nr. of CPUs\n");
-		exit(EINVAL);
-	}
-	if (knob && *knob) {
-		long v;
-
-		if (mck_parse_long(knob, 0, 3600000, &v) == 0)
-			timeout_ms = v;
-	}
-	if ((rc = record_dir(l, dir, sizeof(dir))) < 0) {
-		fprintf(stderr, "mcexec (double): cannot create %s/mcexec: %s: root must "
-			"create it with mode 1777\n", l->state, strerror(-rc));
-		partition_fail(strerror(-rc));
-	}
-	snprintf(path, sizeof(path), "%s/partition-%ld-os%d", dir, (long)getppid(), o->os);
-	if ((fd = group_lock(path)) < 0)
-		partition_fail(strerror(-fd));
-	group_read(fd, &g);
-	if (round_is_stale(&g, l->gen, o->nproc)) {
-		int next = g.round + 1;
-
-		memset(&g, 0, sizeof(g));
-		g.gen = l->gen;
-		g.n = o->nproc;
-		g.round = next;
-	}
-	s->slot = g.arrived;
-	g.pids[g.arrived++] = getpid();
-	round = g.round;
-	rc = group_write(fd, &g);
-	close(fd);
-	if (rc < 0)
-		partition_fail(strerror(-rc));
-
-	deadline = mck_now_ms() + timeout_ms;
-	for (;;) {
-		int complete;
-
-		if ((fd = group_lock(path)) < 0)
-			partition_fail(strerror(-fd));
-		group_read(fd, &g);
-		complete = g.round != round || g.arrived >= g.n;
-		if (complete && g.round == round) {
-			/* The last one to leave removes the file. */
-			if (++g.done >= g.n)
-				unlink(path);
-			else
-				group_write(fd, &g);
-		}
-		close(fd);
-		if (complete)
-			break;
-		if (mck_now_ms() >= deadline)
-			partition_fail(strerror(ETIMEDOUT));
-		usleep(5000);
-	}
-	s->count = l->ncpus / o->nproc;
-	s->first = s->slot * s->count;
-}
-
-/* ------------------------------------------------------------- binding */
-
-static int read_sys_list(const char *path, int **items, int *n)
+/* -m restricts the NUMA nodes to those given (and the instance has). */
+static int numa_nodes(const struct opts *o, const struct lwk *l, int *numa)
 {
 	struct mck_error err;
-	char *text = NULL;
-	int rc;
+	int *want = NULL, nwant = 0, n = 0;
 
-	*items = NULL;
-	*n = 0;
-	if (mck_read_file(path, &text, NULL, &err) < 0)
-		return -1;
-	text[strcspn(text, "\n")] = '\0';
-	rc = mck_cpulist_parse(text, items, n, &err);
-	free(text);
-	return rc;
-}
-
-static int in_list(const int *v, int n, int x)
-{
-	for (int i = 0; i < n; i++)
-		if (v[i] == x)
-			return 1;
-	return 0;
-}
-
-/* In the child: bind to the share, only where this machine has the CPUs/nodes. */
-static void bind_child(const int *cpus, int ncpus, const int *numa, int nnuma)
-{
-	int *online = NULL, *nodes = NULL, nonline = 0, nnodes = 0, bound = 0;
-	unsigned long mask[MAX_NUMA / (8 * sizeof(unsigned long))];
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	if (read_sys_list("/sys/devices/system/cpu/online", &online, &nonline) == 0)
-		for (int i = 0; i < ncpus; i++)
-			if (in_list(online, nonline, cpus[i]) && cpus[i] < CPU_SETSIZE) {
-				CPU_SET(cpus[i], &set);
-				bound++;
-			}
-	if (bound)
-		sched_setaffinity(0, sizeof(set), &set);	/* best effort */
-	memset(mask, 0, sizeof(mask));
-	bound = 0;
-	if (read_sys_list("/sys/devices/system/node/online", &nodes, &nnodes) == 0)
-		for (int i = 0; i < nnuma; i++)
-			if (in_list(nodes, nnodes, numa[i]) && numa[i] < MAX_NUMA) {
-				mask[numa[i] / (8 * sizeof(unsigned long))] |=
-					1UL << (numa[i] % (8 * sizeof(unsigned long)));
-				bound++;
-			}
-	if (bound)
-		syscall(SYS_set_mempolicy, MPOL_BIND_MODE, mask, (unsigned long)MAX_NUMA + 1);
-	free(online);
-	free(nodes);
-}
-
-/* ------------------------------------------------- the proxy's CPUs */
-
-/*
- * The proxy (this process) stays on Linux. On a real node the CPUs
- * reserved for McKernel are offline: nothing can have bound the proxy to
- * them, and binding only to them fails with EINVAL. The double's machine
- * has those CPUs online, so check what a real kernel would have refused:
- * a proxy whose allowed CPUs the double counts as online are none of
- * fails like the refused binding; its allowed Linux CPUs are recorded.
- */
-static char *proxy_cpus(const struct lwk *l)
-{
-	int *online = NULL, *mine = NULL, nonline, nmine = 0, nlinux = 0;
-	cpu_set_t set;
-	char *text;
-
-	if (sched_getaffinity(0, sizeof(set), &set) < 0)
-		return strdup("");
-	nonline = ihk_double_online_cpus(NULL, 0);
-	if (nonline < 0)
-		nonline = 0;
-	online = calloc(nonline + 1, sizeof(int));
-	mine = calloc(CPU_SETSIZE, sizeof(int));
-	if (!online || !mine) {
-		free(online);
-		free(mine);
-		return NULL;
+	if (!o->numa_arg) {
+		memcpy(numa, l->numa, l->nnuma * sizeof(int));
+		return l->nnuma;
 	}
-	if (nonline > 0)
-		nonline = ihk_double_online_cpus(online, nonline);
-	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
-		if (!CPU_ISSET(cpu, &set))
-			continue;
-		mine[nmine++] = cpu;
-		nlinux += nonline > 0 && in_list(online, nonline, cpu);
+	if (mck_cpulist_parse(o->numa_arg, &want, &nwant, &err) < 0) {
+		fprintf(stderr, "error: -m: invalid NUMA node list '%s'\n", o->numa_arg);
+		exit(EXIT_FAILURE);
 	}
-	text = mck_cpulist_format(mine, nmine);
-	if (nonline > 0 && nlinux == 0) {
-		fprintf(stderr, "mcexec: the proxy process is bound to CPUs %s, which are "
-			"reserved for McKernel (the instance has %d CPUs) and offline on a real "
-			"node: sched_setaffinity: %s; bind it to Linux CPUs\n",
-			text ? text : "?", l->ncpus, strerror(EINVAL));
-		exit(EINVAL);
-	}
-	free(online);
-	free(mine);
-	return text;
-}
-
-/* ------------------------------------------------------------- records */
-
-struct record {
-	char path[PATH_MAX + 64];
-	char *text;		/* everything but the end lines */
-};
-
-static void rec_add(char **text, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void rec_add(char **text, const char *fmt, ...)
-{
-	char *line = NULL, *joined = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(&line, fmt, ap) < 0)
-		line = NULL;
-	va_end(ap);
-	if (!line)
-		return;
-	if (asprintf(&joined, "%s%s\n", *text ? *text : "", line) >= 0) {
-		free(*text);
-		*text = joined;
-	}
-	free(line);
-}
-
-static const char *env_or_empty(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v ? v : "";
-}
-
-static void record_start(struct record *r, const struct opts *o, const struct lwk *l,
-			 pid_t child, const char *cpus, const char *numa, const char *argv0,
-			 const char *proxy)
-{
-	char dir[PATH_MAX], host[256] = "";
-	struct mck_error err;
-	struct timeval tv;
-
-	r->text = NULL;
-	r->path[0] = '\0';
-	int rc = record_dir(l, dir, sizeof(dir));
-
-	if (rc < 0) {
-		fprintf(stderr, "mcexec (double): warning: cannot create %s/mcexec: %s: root "
-			"must create it with mode 1777; this run is not recorded\n",
-			l->state, strerror(-rc));
-		return;
-	}
-	snprintf(r->path, sizeof(r->path), "%s/%ld.rec", dir, (long)getpid());
-	gethostname(host, sizeof(host) - 1);
-	gettimeofday(&tv, NULL);
-	rec_add(&r->text, "pid=%ld", (long)getpid());
-	rec_add(&r->text, "ppid=%ld", (long)getppid());
-	rec_add(&r->text, "child=%ld", (long)child);
-	rec_add(&r->text, "job=%s", env_or_empty("SLURM_JOB_ID"));
-	rec_add(&r->text, "step=%s", env_or_empty("SLURM_STEP_ID"));
-	rec_add(&r->text, "rank=%s", env_or_empty("SLURM_PROCID"));
-	rec_add(&r->text, "node=%s", host);
-	rec_add(&r->text, "uid=%lu", (unsigned long)getuid());
-	rec_add(&r->text, "os=%d", o->os);
-	rec_add(&r->text, "gen=%u", l->gen);
-	rec_add(&r->text, "nproc=%d", o->nproc);
-	rec_add(&r->text, "cpus=%s", cpus);
-	rec_add(&r->text, "numa=%s", numa);
-	rec_add(&r->text, "argv0=%s", argv0);
-	rec_add(&r->text, "proxy_cpus=%s", proxy ? proxy : "");
-	rec_add(&r->text, "omp_num_threads=%s", env_or_empty("OMP_NUM_THREADS"));
-	rec_add(&r->text, "start=%ld.%03ld", (long)tv.tv_sec, (long)tv.tv_usec / 1000);
-	if (!r->text ||
-	    mck_write_file_atomic(r->path, r->text, strlen(r->text), 0644, &err) < 0) {
-		fprintf(stderr, "mcexec: warning: cannot write %s\n", r->path);
-		r->path[0] = '\0';
-	}
-}
-
-static void record_end(struct record *r, const char *key, int value)
-{
-	struct mck_error err;
-	struct timeval tv;
-
-	if (!r->path[0])
-		return;
-	gettimeofday(&tv, NULL);
-	rec_add(&r->text, "%s=%d", key, value);
-	rec_add(&r->text, "end=%ld.%03ld", (long)tv.tv_sec, (long)tv.tv_usec / 1000);
-	if (r->text)
-		mck_write_file_atomic(r->path, r->text, strlen(r->text), 0644, &err);
-}
-
-/* ------------------------------------------------------------- running */
-
-static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 };
-#define NFORWARDED (int)(sizeof(forwarded) / sizeof(forwarded[0]))
-
-static void forward_signal(int sig)
-{
-	if (child_pid > 0)
-		kill(child_pid, sig);
-}
-
-static void reraise(int sig)
-{
-	struct rlimit no_core = { 0, 0 };
-	sigset_t set;
-
-	setrlimit(RLIMIT_CORE, &no_core);
-	signal(sig, SIG_DFL);
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
-	kill(getpid(), sig);
-	exit(128 + sig);	/* not reached for fatal signals */
+	for (int i = 0; i < l->nnuma; i++)
+		if (in_list(want, nwant, l->numa[i]))
+			numa[n++] = l->numa[i];
+	free(want);
+	return n;
 }
 
 int main(int argc, char **argv)
 {
+	struct ihk_double_mcexec_conf conf = { 0, 0 };
 	struct opts o;
 	struct lwk l;
 	struct share s;
-	struct record rec;
-	char *program, *cpus_text, *numa_text, *proxy_text;
-	int *numa = NULL, nnuma = 0, status;
-	sigset_t block, old;
-	struct sigaction sa;
-	pid_t pid;
+	struct record rec = { "", NULL };
+	const char *prog;
+	char *program, *proxy;
+	int numa[MCEXEC_MAX_NUMA], nnuma;
 
 	parse_args(&o, argc, argv);
-	open_instance(&o, argv[o.prog_index], &l);
-	program = find_program(argv[o.prog_index]);
-	proxy_text = proxy_cpus(&l);
+	prog = argv[o.prog_index];
+	open_device(&o, &l);
+	ihk_double_mcexec_conf(&conf);
+	if (o.enable_uti && !conf.uti) {
+		/*
+		 * Real mcexec's refusal, written in two pieces: this one binary
+		 * serves nodes with and without UTI (double.conf), so it must
+		 * not carry the text by which a build without UTI is recognized.
+		 */
+		fprintf(stderr, "main: ERROR: %s is not available when not configured with "
+			"--with-syscall_intercept=<path>\n", "uti");
+		exit(EXIT_FAILURE);
+	}
+	check_objdump();
+	program = find_program(prog);
+	check_running(&o, prog, &l);
+	read_instance(&o, prog, &l);
+	if (conf.startup_ms > 0)
+		sleep_ms(conf.startup_ms);
+	proxy = proxy_cpus(&l);
 	take_share(&o, &l, &s);
-
-	/* -m restricts the NUMA nodes to those given (and the instance has). */
-	numa = calloc(l.nnuma + 1, sizeof(int));
-	if (o.numa_arg) {
-		struct mck_error err;
-		int *want = NULL, nwant = 0;
-
-		if (mck_cpulist_parse(o.numa_arg, &want, &nwant, &err) < 0) {
-			fprintf(stderr, "error: -m: invalid NUMA node list '%s'\n", o.numa_arg);
-			return EXIT_FAILURE;
-		}
-		for (int i = 0; numa && i < l.nnuma; i++)
-			if (in_list(want, nwant, l.numa[i]))
-				numa[nnuma++] = l.numa[i];
-		free(want);
-	} else {
-		for (int i = 0; numa && i < l.nnuma; i++)
-			numa[nnuma++] = l.numa[i];
-	}
-	cpus_text = mck_cpulist_format(l.cpus + s.first, s.count);
-	numa_text = mck_cpulist_format(numa, nnuma);
-	if (!numa || !cpus_text || !numa_text) {
-		fprintf(stderr, "mcexec: out of memory\n");
-		return EXIT_FAILURE;
-	}
-
-	sigemptyset(&block);
-	for (int i = 0; i < NFORWARDED; i++)
-		sigaddset(&block, forwarded[i]);
-	sigprocmask(SIG_BLOCK, &block, &old);
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, "%s: could not load program: %s\n", argv[o.prog_index],
-			strerror(errno));
-		return EXIT_FAILURE;
-	}
-	if (pid == 0) {
-		for (int i = 0; i < NFORWARDED; i++)
-			signal(forwarded[i], SIG_DFL);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		bind_child(l.cpus + s.first, s.count, numa, nnuma);
-		execv(program, argv + o.prog_index);
-		fprintf(stderr, "%s: could not load program: %s\n", argv[o.prog_index],
-			strerror(errno));
-		_exit(EXIT_FAILURE);
-	}
-	child_pid = pid;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = forward_signal;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	for (int i = 0; i < NFORWARDED; i++)
-		sigaction(forwarded[i], &sa, NULL);
-	record_start(&rec, &o, &l, pid, cpus_text, numa_text, program, proxy_text);
-	sigprocmask(SIG_SETMASK, &old, NULL);
-
-	/*
-	 * Wait, watching the instance: when its kernel panics or hangs the
-	 * rank ends (issue 4) instead of waiting forever on a dead LWK.
-	 */
-	for (;;) {
-		int st, w = mck_wait_pid(pid, 100, &status);
-
-		if (w == 0)
-			break;
-		if (w != -ETIMEDOUT) {
-			fprintf(stderr, "mcexec: waitpid: %s\n", strerror(-w));
-			return EXIT_FAILURE;
-		}
-		st = ihk_os_get_status(o.os);
-		if (st == IHK_STATUS_PANIC || st == IHK_STATUS_HUNGUP) {
-			kill(pid, SIGKILL);
-			mck_wait_pid(pid, -1, &status);
-			record_end(&rec, "lwk", st);
-			fprintf(stderr, "mcexec: McKernel instance %d went %s while %s ran: rank ended; "
-				"the job's kernel messages are saved by the epilogue "
-				"(STATE_DIR/kmsg/JOBID.kmsg)\n", o.os,
-				st == IHK_STATUS_PANIC ? "PANIC" : "HUNGUP", argv[o.prog_index]);
-			return EXIT_FAILURE;
-		}
-	}
-	close(l.devfd);
-	if (WIFSIGNALED(status)) {
-		int sig = WTERMSIG(status);
-
-		record_end(&rec, "signal", sig);
-		fprintf(stderr, "Terminate by signal %d\n", sig);
-		fflush(stderr);
-		reraise(sig);
-	}
-	record_end(&rec, "exit", WEXITSTATUS(status));
-	return WEXITSTATUS(status);
+	nnuma = numa_nodes(&o, &l, numa);
+	return run_program(&o, &l, program, argv + o.prog_index, numa, nnuma, &s, &rec, proxy);
 }

@@ -12,6 +12,8 @@ m plan --format mcreboot > "$T/out"; ok $? "plan --format mcreboot"
 grep -q -- '-c .* -m .* -r ' "$T/out"; ok $? "plan prints -c CPUS -m MEM -r IKC ($(cat "$T/out"))"
 m plan --format ihk-env | grep -q '^IHK_CPUS='; ok $? "plan --format ihk-env"
 m plan --format json | grep -q '{'; ok $? "plan --format json"
+m plan --explain | grep -q '^# cpus: .*stay.* with Linux'; ok $? "plan --explain gives every decision's reason"
+m plan --format json --explain | grep -q '"explain": \['; ok $? "plan --format json --explain"
 m plan --format xml 2> "$T/err"; test $? -eq 1 && grep -q "^mckctl: plan: --format 'xml'" "$T/err"
 ok $? "plan rejects an unknown format"
 

@@ -4,7 +4,9 @@
  * through libihk's calls only.
  *
  *   mcexec-node boot CPULIST MEMSIZE IMAGE [noboot]   prints the OS index
- *   mcexec-node status OS                              prints the status value
+ *   mcexec-node status OS                              prints ihk_os_get_status (fatal
+ *                                                      when the instance is not booted)
+ *   mcexec-node shutdown|destroy OS                    prints what the call returned
  *   mcexec-node inject OS panic|hang                   make a booted instance fail (root)
  *   mcexec-node online                                 CPUs Linux still has (double's view)
  */
@@ -68,6 +70,14 @@ int main(int argc, char **argv)
 		printf("%d\n", ihk_os_get_status(atoi(argv[2])));
 		return 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "shutdown")) {
+		printf("%d\n", ihk_os_shutdown(atoi(argv[2])));
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "destroy")) {
+		printf("%d\n", ihk_destroy_os(0, atoi(argv[2])));
+		return 0;
+	}
 	if (argc == 4 && !strcmp(argv[1], "inject")) {
 		int rc = ihk_double_os_inject(atoi(argv[2]), argv[3]);
 
@@ -85,6 +95,6 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	fprintf(stderr, "usage: mcexec-node boot CPULIST MEMSIZE IMAGE [noboot] | status OS | "
-		"inject OS panic|hang | online\n");
+		"shutdown OS | destroy OS | inject OS panic|hang | online\n");
 	return 2;
 }
