@@ -380,16 +380,44 @@ static void lib_dirs(const struct mck_rootfs_view *v, const struct mck_elf_needs
 			add_dir(d, std[i], strlen(std[i]));
 }
 
-static int found_in(const struct mck_rootfs_view *v, const char *cpath)
+/* A regular file at the container path (executable too when exec). */
+static int file_in(const struct mck_rootfs_view *v, const char *cpath, int exec)
 {
 	struct mck_error err = { 0 };
 	char *host = NULL;
 	struct stat st;
 	int where = mck_rootfs_locate(v, cpath, &host, &err);
-	int yes = where == MCK_ROOTFS_FOUND && stat(host, &st) == 0 && S_ISREG(st.st_mode);
+	int yes = where == MCK_ROOTFS_FOUND && stat(host, &st) == 0 && S_ISREG(st.st_mode) &&
+		  (!exec || (st.st_mode & 0111));
 
 	free(host);
 	return yes;
+}
+
+static int found_in(const struct mck_rootfs_view *v, const char *cpath)
+{
+	return file_in(v, cpath, 0);
+}
+
+int mck_rootfs_check_tool(const struct mck_rootfs_view *v, const char *tool, const char *package,
+			  const char *path_env, const char *why, struct mck_error *err)
+{
+	const char *path = path_env && *path_env ? path_env : "/usr/bin:/bin";
+
+	for (const char *p = path; *p;) {
+		size_t l = strcspn(p, ":");
+		char c[PATH_MAX + NAME_MAX + 2];
+
+		if (l && p[0] == '/' && l < PATH_MAX) {
+			snprintf(c, sizeof(c), "%.*s/%s", (int)l, p, tool);
+			if (file_in(v, c, 1))
+				return 0;
+		}
+		p += l + (p[l] == ':');
+	}
+	return mck_fail(err, -ENOENT, "the bundle's root filesystem %s has no %s in its PATH (%s), "
+			"which %s runs on every program: add %s to the bundle", v->rootfs, tool, path,
+			why, package);
 }
 
 /* Where this node has a library, for the message; "" when not in the usual places. */

@@ -62,6 +62,14 @@ int mck_rootfs_check_mount(const struct mck_rootfs_view *v, const struct mck_oci
 int mck_rootfs_check_program(const struct mck_rootfs_view *v, const char *program,
 			     const char *ld_library_path, struct mck_error *err);
 
+/*
+ * Is there an executable `tool` in the container's PATH (path_env, NULL:
+ * "/usr/bin:/bin")? mcexec runs binutils' objdump on every program it
+ * starts; without it, it cannot set LD_PRELOAD. why: what runs it.
+ */
+int mck_rootfs_check_tool(const struct mck_rootfs_view *v, const char *tool, const char *package,
+			  const char *path_env, const char *why, struct mck_error *err);
+
 /* What an ELF executable of this machine's kind needs to start. */
 struct mck_elf_needs {
 	char *interp;		/* PT_INTERP, or NULL for a static program */

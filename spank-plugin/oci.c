@@ -414,7 +414,7 @@ static int check_rootfs(const struct mck_oci *doc, const struct mck_oci_edit *e,
 	struct mck_rootfs_mount *have = NULL, *all = NULL;
 	struct mck_rootfs_view view = { 0 };
 	char *rootfs = NULL;
-	const char *ldpath = NULL;
+	const char *ldpath = NULL, *path = NULL;
 	int nhave = 0, rc;
 
 	if ((rc = mck_oci_rootfs(doc, &rootfs, err)) < 0)
@@ -445,9 +445,12 @@ static int check_rootfs(const struct mck_oci *doc, const struct mck_oci_edit *e,
 
 		if (i >= 0)
 			ldpath = json_object_get_string(json_object_array_get_idx(env, i)) + 16;
+		i = env_index(env, "PATH", 4);
+		if (i >= 0)
+			path = json_object_get_string(json_object_array_get_idx(env, i)) + 5;
 	}
-	if (e->mcexec)
-		rc = mck_rootfs_check_program(&view, e->mcexec, ldpath, err);
+	if (e->mcexec && (rc = mck_rootfs_check_program(&view, e->mcexec, ldpath, err)) == 0)
+		rc = mck_rootfs_check_tool(&view, "objdump", "binutils", path, "mcexec", err);
 out:
 	free(have);
 	free(all);

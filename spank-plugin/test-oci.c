@@ -390,6 +390,16 @@ static void test_program(void)
 	touch("script");
 	is_int(mck_rootfs_check_program(&v, path_of("script"), NULL, &err), 0,
 	       "a file that is not ELF is not checked");
+	mkdirs("prog/rootfs/usr/bin");
+	ok(mck_rootfs_check_tool(&v, "objdump", "binutils", "/usr/local/bin:/usr/bin", "mcexec",
+				 &err) == -ENOENT && strstr(err.msg, "add binutils"),
+	   "no objdump in the container's PATH: %s", err.msg);
+	touch("prog/rootfs/usr/bin/objdump");
+	ok(mck_rootfs_check_tool(&v, "objdump", "binutils", "/usr/bin", "mcexec", &err) == -ENOENT,
+	   "an objdump that cannot be executed does not count");
+	chmod(path_of("prog/rootfs/usr/bin/objdump"), 0755);
+	is_int(mck_rootfs_check_tool(&v, "objdump", "binutils", "/usr/local/bin:/usr/bin", "mcexec",
+				     &err), 0, "objdump found in the container's PATH");
 	mck_elf_needs_free(&n);
 }
 

@@ -94,6 +94,9 @@ ok "a bundle without mcexec's mount point: refused, naming it" \
 ok "a bundle without a library mcexec needs is built" "$MAKE_BUNDLE" "$TC_SHARE/no-hwloc" "$TC_USER" "${points[@]}"
 rm -f "$TC_SHARE"/no-hwloc/rootfs/usr/lib/*/libhwloc.so.*
 ok "a bundle without libhwloc: refused, naming the library" lacks no-hwloc "lacks libhwloc.so.15"
+ok "a bundle without objdump is built" "$MAKE_BUNDLE" "$TC_SHARE/no-objdump" "$TC_USER" "${points[@]}"
+rm -f "$TC_SHARE"/no-objdump/rootfs/usr/bin/objdump "$TC_SHARE"/no-objdump/rootfs/usr/bin/*-objdump
+ok "a bundle without objdump: refused, naming binutils" lacks no-objdump "has no objdump in its PATH"
 
 # --- MPI: rootless runc runs the rank as uid 0 inside, which PMIx refuses
 # (the step is refused before its program is looked at)
