@@ -236,6 +236,17 @@ int mck_spank_container_task(spank_t sp, const struct mck_config *cfg,
 		return mck_fail(err, -ENOTSUP, "--mckernel with --container: this Slurm left a "
 				"placeholder command in the task, which spank_mckernel knows only from "
 				"Slurm 22.05; it was built for a Slurm with spank_prepend_task_argv");
+	/*
+	 * mcexec -n N shares McKernel's CPUs among the N processes of a node
+	 * with the same parent; in a container step each task has its own
+	 * container, so its own parent (the runtime).
+	 */
+	if (c->ntasks > 1)
+		return mck_fail(err, -ENOTSUP, "--mckernel with --container runs one task per node, "
+				"not %lu: mcexec -n N shares McKernel's CPUs among the N processes of "
+				"a node that have the same parent, and each task's container gives "
+				"its mcexec a parent of its own; use --ntasks-per-node=1 (threads "
+				"inside the rank)", (unsigned long)c->ntasks);
 	return hand_mounts(sp, cfg, c, err);
 #elif SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(23, 2, 0)
 	return mck_fail(err, -ENOTSUP, "--mckernel with --container needs Slurm 22.05 or 23.11 "
