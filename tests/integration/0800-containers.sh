@@ -87,10 +87,13 @@ lacks() { # lacks NAME WHAT-IN-THE-MESSAGE: srun fails at once, with the line
 	[ "$rc" -ne 0 ] && [ $((end - start)) -lt 30 ] &&
 		grep "^spank_mckernel: " <<<"$err" | grep -qF "$2"
 }
-ok "a bundle without mcexec's mount point is built" "$MAKE_BUNDLE" "$TC_SHARE/no-mcexec-dir" "$TC_USER" \
-	"${points[@]:2}" --file "$CONF"
-ok "a bundle without mcexec's mount point: refused, naming it" \
-	lacks no-mcexec-dir "lacks $(dirname "$mcexec"), the mount point of mcexec's directory"
+# (the IHK double's state: /var/lib is root's in the bundle, where mcexec's
+# directory may lie under the bundle's /tmp, a tmpfs runc can create it in)
+double_state=$(conf_value ihk_double_state)
+ok "a bundle without a mount point is built" "$MAKE_BUNDLE" "$TC_SHARE/no-mount-point" "$TC_USER" \
+	--dir "$(dirname "$mcexec")" --file "$CONF" --file "$(conf_value ihk_double_topology)"
+ok "a bundle without a mount point: refused, naming it" \
+	lacks no-mount-point "lacks $double_state, the mount point of container_mounts of mckernel.conf"
 ok "a bundle without a library mcexec needs is built" "$MAKE_BUNDLE" "$TC_SHARE/no-hwloc" "$TC_USER" "${points[@]}"
 rm -f "$TC_SHARE"/no-hwloc/rootfs/usr/lib/*/libhwloc.so.*
 ok "a bundle without libhwloc: refused, naming the library" lacks no-hwloc "lacks libhwloc.so.15"
