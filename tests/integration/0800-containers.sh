@@ -59,8 +59,11 @@ is "$(grep -c 'gds=hash' <<<"$out")" 2 "--mckernel: the operator's environment (
 same() { sed 's/^job=[0-9]* //; s/ token=.*//; s/ parent=[^ ]*//' <<<"$1"; }
 is "$(same "$out")" "$(same "$ref")" \
 	"--mckernel: the same rank, OMP_NUM_THREADS and CPU share as without the container"
+ran_on() { # ran_on NODE JOB: the mcexec double recorded a run of JOB on NODE
+	[ -n "$(recs_of "$1" "$2")" ] || grep -q " job=$2 " "$(node_double "$1")/mcexec.log" 2>/dev/null
+}
 for n in $TC_NODE_NAMES; do
-	ok "--mckernel: mcexec ran job $job on $n" test -n "$(recs_of "$n" "$job")"
+	ok "--mckernel: mcexec ran job $job on $n" ran_on "$n" "$job"
 done
 out=$(as_user srun -N1 --mckernel --container="$B" sh -c '. /etc/os-release; echo "codename=$VERSION_CODENAME"' 2>&1 |
 	sed -n 's/^codename=//p')
@@ -129,19 +132,27 @@ cat >"$TC_SHARE/container-sleep.sh" <<SCRIPT
 srun --container=$B sleep 600
 SCRIPT
 chmod 0755 "$TC_SHARE/container-sleep.sh"
-job=$(as_user sbatch --mckernel -N2 --parsable -o container-sleep-%j.out container-sleep.sh | cut -d';' -f1)
-ok "scancel: ranks of container job $job run on both nodes" wait_ranks "$job"
-as_user scancel "$job"
-ok "scancel: the job is gone" wait_no_jobs 60
-containers_left() { # runc containers of job $1 on any node
+containers_of() { # runc containers of job $1 on any node, one line each
 	local n
 	for n in $TC_NODE_NAMES; do
 		on_node "$n" runuser -u "$TC_USER" -- runc --root=/tmp list -q 2>/dev/null | grep "\.$1\."
 	done
 }
+running_on_all() { # every node runs a container of job $1 (up to 60 s)
+	local i
+	for i in $(seq 60); do
+		[ "$(containers_of "$1" | wc -l)" -ge "$(echo "$TC_NODE_NAMES" | wc -w)" ] && return 0
+		sleep 1
+	done
+	return 1
+}
+job=$(as_user sbatch --mckernel -N2 --parsable -o container-sleep-%j.out container-sleep.sh | cut -d';' -f1)
+ok "scancel: container job $job runs on both nodes" running_on_all "$job"
+as_user scancel "$job"
+ok "scancel: the job is gone" wait_no_jobs 60
 spool_left() { ls -d "$TC_ROOT"/nodes/*/spool/oci-job*"$1"* 2>/dev/null; }
 sleep 2
-is "$(containers_left "$job")" "" "scancel: no container of job $job is left"
+is "$(containers_of "$job")" "" "scancel: no container of job $job is left"
 is "$(spool_left "$job")" "" "scancel: no spooled bundle of job $job is left"
 is "$(stepds "$job")" 0 "scancel: no slurmstepd of job $job is left"
 ok "scancel: nodes are clean" wait_clean 60
