@@ -28,6 +28,7 @@ enum key_type {
 	K_CPULIST,	/* CPU list */
 	K_ENV,		/* NAME=VALUE, repeatable */
 	K_USERKEYS,	/* option key names */
+	K_MOUNTS,	/* PATH[:ro|:rw], ... (mck_config_next_mount) */
 };
 
 /* Groups of alternative keys: at most one per section. */
@@ -107,6 +108,8 @@ static const struct key_def keys[] = {
 	KEY("instance_policy", K_CHOICE, instance_policy, "per-job or per-step",
 	  .choice = { "per-job", "per-step" }),
 	KEY("require_exclusive", K_BOOL, require_exclusive, "yes or no"),
+	KEY("container_mounts", K_MOUNTS, container_mounts,
+	  "absolute paths, each with :ro or :rw (default), separated by commas, or nothing"),
 
 	/* what users may change */
 	KEY("user_keys", K_USERKEYS, user_keys, "a list of option keys, all, or none"),
@@ -177,6 +180,7 @@ static int set_defaults(struct mck_config *cfg)
 		{ "ihk_double_state", "" },
 		{ "ihk_double_topology", "" },
 		{ "linux_cpus", "" },
+		{ "container_mounts", "" },
 	};
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -621,6 +625,20 @@ static int apply_value(struct mck_config *cfg, const struct parsed *p,
 		return apply_env(cfg, p, e, err);
 	case K_USERKEYS:
 		return apply_user_keys(cfg, p, e, err);
+	case K_MOUNTS: {
+		size_t pos = 0;
+		char *path;
+		int ro, rc;
+
+		while ((rc = mck_config_next_mount(value, &pos, &path, &ro)) > 0)
+			free(path);
+		if (rc < 0)
+			return rc == -ENOMEM ? mck_fail(err, rc, "out of memory")
+					     : fail_value(err, p, e, k->help);
+		if (set_string(str_field(cfg, k), value))
+			return mck_fail(err, -ENOMEM, "out of memory");
+		break;
+	}
 	}
 	/* Selecting one of a group of alternatives. */
 	if (k->group == G_KEEP) {
@@ -943,7 +961,7 @@ void mck_config_free(struct mck_config *cfg)
 		return;
 	for (size_t i = 0; i < NKEYS; i++)
 		if (keys[i].type == K_PATH || keys[i].type == K_STRING ||
-		    keys[i].type == K_CPULIST) {
+		    keys[i].type == K_CPULIST || keys[i].type == K_MOUNTS) {
 			char **f = str_field(cfg, &keys[i]);
 
 			free(*f);
@@ -958,6 +976,39 @@ void mck_config_free(struct mck_config *cfg)
 	free(cfg->path);
 	free(cfg->partition);
 	cfg->path = cfg->partition = NULL;
+}
+
+int mck_config_next_mount(const char *list, size_t *pos, char **path, int *readonly)
+{
+	const char *s = list + *pos, *end, *colon;
+	size_t len;
+
+	*path = NULL;
+	*readonly = 0;
+	s += strspn(s, " \t,");
+	if (!*s) {
+		*pos = s - list;
+		return 0;
+	}
+	len = strcspn(s, ",");
+	end = s + len;
+	while (end > s && isspace((unsigned char)end[-1]))
+		end--;
+	colon = memchr(s, ':', end - s);
+	if (colon) {
+		if (end - colon == 3 && !strncmp(colon, ":ro", 3))
+			*readonly = 1;
+		else if (end - colon != 3 || strncmp(colon, ":rw", 3))
+			return -EINVAL;
+	}
+	len = (colon ? colon : end) - s;
+	if (s[0] != '/' || len >= PATH_MAX || memchr(s, ' ', len) || memchr(s, '\t', len))
+		return -EINVAL;
+	*path = strndup(s, len);
+	if (!*path)
+		return -ENOMEM;
+	*pos = (s - list) + strcspn(s, ",");
+	return 1;
 }
 
 const char *mck_config_getenv(const struct mck_config *cfg, const char *name)
@@ -998,6 +1049,7 @@ void mck_config_print(const struct mck_config *cfg, FILE *out)
 		case K_PATH:
 		case K_STRING:
 		case K_CPULIST:
+		case K_MOUNTS:
 			fprintf(out, "%s = %s\n", k->name, *(char *const *)(base + k->offset));
 			break;
 		case K_FRACTION:

@@ -121,6 +121,9 @@ struct mck_config {
 
 	enum mck_instance_policy instance_policy;
 	int require_exclusive;	/* refuse jobs that do not hold whole nodes */
+
+	/* More bind mounts for --mckernel container steps (mck_config_next_mount). */
+	char *container_mounts;
 };
 
 /* The default path, following the lookup order above. */
@@ -142,6 +145,13 @@ int mck_config_load_buffer(const char *text, size_t len, const char *name,
 			   struct mck_error *err);
 
 void mck_config_free(struct mck_config *cfg);
+
+/*
+ * One entry of a container_mounts list "PATH[:ro|:rw], ...": *pos starts
+ * at 0. 1 with *path (malloc'd, absolute) and *readonly set, 0 at the end,
+ * -EINVAL for a malformed entry, -ENOMEM.
+ */
+int mck_config_next_mount(const char *list, size_t *pos, char **path, int *readonly);
 
 /*
  * IHK's rule for kernel arguments: the word "hidos" and at most 1023
