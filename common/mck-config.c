@@ -25,7 +25,8 @@ static char **str_field(struct mck_config *cfg, const struct mck_key *k)
 
 static int is_string(const struct mck_key *k)
 {
-	return k->type == MCK_T_PATH || k->type == MCK_T_STRING || k->type == MCK_T_CPULIST;
+	return k->type == MCK_T_PATH || k->type == MCK_T_STRING || k->type == MCK_T_CPULIST ||
+	       k->type == MCK_T_MOUNTS;
 }
 
 static const struct mck_key *find_key(const char *name)
@@ -432,16 +433,11 @@ static int default_beyond(const struct build *b, const char *key, const char *va
 			where(b, bound_key, w2, sizeof(w2)), part);
 }
 
-/* Rules between keys, on the settings of one partition. */
-static int check_config(const struct mck_config *cfg, const struct build *b,
-			struct mck_error *err)
+int mck_config_kargs_check(const char *kargs, char *why, size_t len)
 {
-	const char *p = cfg->kargs;
+	const char *p = kargs;
 	int found = 0;
-	char w1[PATH_MAX + 16], w2[PATH_MAX + 16], part[300] = "";
 
-	if (cfg->partition)
-		snprintf(part, sizeof(part), " (partition %s)", cfg->partition);
 	/* IHK refuses kernel arguments without the token "hidos". */
 	while (p && *p) {
 		size_t n;
@@ -453,14 +449,28 @@ static int check_config(const struct mck_config *cfg, const struct build *b,
 			found = 1;
 		p += n;
 	}
-	if (!found)
-		return mck_fail(err, -EINVAL,
-				"%s: kargs = '%.256s': McKernel's kernel arguments must contain the word 'hidos'%s",
-				where(b, "kargs", w1, sizeof(w1)), cfg->kargs, part);
-	if (strlen(cfg->kargs) > 1023)
-		return mck_fail(err, -EINVAL,
-				"%s: kargs is %zu bytes long; IHK keeps at most 1023%s",
-				where(b, "kargs", w1, sizeof(w1)), strlen(cfg->kargs), part);
+	if (!found) {
+		snprintf(why, len, "kargs = '%.256s': McKernel's kernel arguments must contain "
+			 "the word 'hidos'", kargs ? kargs : "");
+		return -EINVAL;
+	}
+	if (strlen(kargs) > 1023) {
+		snprintf(why, len, "kargs is %zu bytes long; IHK keeps at most 1023", strlen(kargs));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Rules between keys, on the settings of one partition. */
+static int check_config(const struct mck_config *cfg, const struct build *b,
+			struct mck_error *err)
+{
+	char w1[PATH_MAX + 16], w2[PATH_MAX + 16], part[300] = "", why[300];
+
+	if (cfg->partition)
+		snprintf(part, sizeof(part), " (partition %s)", cfg->partition);
+	if (mck_config_kargs_check(cfg->kargs, why, sizeof(why)))
+		return mck_fail(err, -EINVAL, "%s: %s%s", where(b, "kargs", w1, sizeof(w1)), why, part);
 	if (cfg->max_linux_cores && cfg->min_linux_cores > cfg->max_linux_cores)
 		return mck_fail(err, -EINVAL,
 				"%s: min_linux_cores = %d is above max_linux_cores = %d (%s)%s",
@@ -677,6 +687,39 @@ void mck_config_free(struct mck_config *cfg)
 	free(cfg->path);
 	free(cfg->partition);
 	cfg->path = cfg->partition = NULL;
+}
+
+int mck_config_next_mount(const char *list, size_t *pos, char **path, int *readonly)
+{
+	const char *s = list + *pos, *end, *colon;
+	size_t len;
+
+	*path = NULL;
+	*readonly = 0;
+	s += strspn(s, " \t,");
+	if (!*s) {
+		*pos = s - list;
+		return 0;
+	}
+	len = strcspn(s, ",");
+	end = s + len;
+	while (end > s && isspace((unsigned char)end[-1]))
+		end--;
+	colon = memchr(s, ':', end - s);
+	if (colon) {
+		if (end - colon == 3 && !strncmp(colon, ":ro", 3))
+			*readonly = 1;
+		else if (end - colon != 3 || strncmp(colon, ":rw", 3))
+			return -EINVAL;
+	}
+	len = (colon ? colon : end) - s;
+	if (s[0] != '/' || len >= PATH_MAX || memchr(s, ' ', len) || memchr(s, '\t', len))
+		return -EINVAL;
+	*path = strndup(s, len);
+	if (!*path)
+		return -ENOMEM;
+	*pos = (s - list) + strcspn(s, ",");
+	return 1;
 }
 
 const char *mck_config_getenv(const struct mck_config *cfg, const char *name)

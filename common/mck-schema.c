@@ -30,6 +30,7 @@ static const char *const kind_names[] = { "all", "performance", "auto", NULL };
 static const char *const assistant_names[] = { "linux", "mckernel", NULL };
 static const char *const instance_names[] = { "per-job", "per-step", NULL };
 static const char *const bool_names[] = { "no", "yes", NULL };
+static const char *const destroy_names[] = { "crash", "safe", NULL };
 
 #define OP MCK_BY_OPERATOR
 #define USER MCK_BY_USER
@@ -66,6 +67,11 @@ static const struct mck_key keys[] = {
 	  "seconds for booting until RUNNING", "60", CFG(boot_timeout), COUNT(1, 3600) },
 	{ "shutdown_timeout", MCK_T_COUNT, OP, "SECONDS", "whole seconds, 1 to 3600",
 	  "seconds for shutdown and destroy", "30", CFG(shutdown_timeout), COUNT(1, 3600) },
+	{ "sysfs_dir", MCK_T_PATH, OP, "DIR", "an absolute directory where sysfs is mounted",
+	  "where Linux's sysfs is (offline CPUs after a teardown)", "/sys", CFG(sysfs_dir) },
+	{ "ihk_destroy_unbooted", MCK_T_CHOICE, OP, "crash|safe", "crash or safe",
+	  "whether this IHK crashes or not on an instance created but not booted", "crash",
+	  CFG(ihk_destroy_unbooted_safe), .choices = destroy_names },
 	{ "ihk_double_state", MCK_T_PATH, OP, "DIR",
 	  "an absolute state directory of the IHK double, or nothing",
 	  "the IHK double's state directory (read by the doubles only)", "",
@@ -146,10 +152,14 @@ static const struct mck_key keys[] = {
 	  "NAME=VALUE with NAME of letters, digits and _, or nothing to empty the list",
 	  "environment of every rank (repeatable)", "PMIX_MCA_gds=hash", CFG(env) },
 	{ "instance_policy", MCK_T_CHOICE, OP, "per-job|per-step", "per-job or per-step",
-	  "one instance for the whole job, or a fresh one before every step", "per-job",
+	  "one instance for the whole job, or a fresh one for every step", "per-step",
 	  CFG(instance_policy), .choices = instance_names },
 	{ "require_exclusive", MCK_T_BOOL, OP, "yes|no", YES_NO,
 	  "refuse jobs that do not hold whole nodes", "yes", CFG(require_exclusive) },
+	{ "container_mounts", MCK_T_MOUNTS, OP, "PATH[:ro|:rw],...",
+	  "absolute paths, each with :ro or :rw (default), separated by commas, or nothing",
+	  "more bind mounts for --mckernel container steps (libraries mcexec needs)", "",
+	  CFG(container_mounts) },
 
 	/* what users may change */
 	{ "user_keys", MCK_T_USERKEYS, OP, "KEY[,KEY...]|all|none",
@@ -455,6 +465,18 @@ static int parse_user_keys(const char *s, unsigned *mask, struct mck_error *why)
 	return 0;
 }
 
+/* Every entry of a container_mounts list. */
+static int parse_mounts(const char *s)
+{
+	size_t pos = 0;
+	char *path;
+	int ro, rc;
+
+	while ((rc = mck_config_next_mount(s, &pos, &path, &ro)) > 0)
+		free(path);
+	return rc;
+}
+
 static int parse_value(const struct mck_key *k, const char *s, struct mck_value *v,
 		       struct mck_error *why)
 {
@@ -497,6 +519,8 @@ static int parse_value(const struct mck_key *k, const char *s, struct mck_value 
 		return parse_env(s, v);
 	case MCK_T_USERKEYS:
 		return parse_user_keys(s, &v->bits, why);
+	case MCK_T_MOUNTS:
+		return parse_mounts(s);
 	}
 	return -1;
 }
@@ -557,6 +581,7 @@ void mck_key_format(const struct mck_key *k, const struct mck_value *v, char *bu
 	case MCK_T_PATH:
 	case MCK_T_STRING:
 	case MCK_T_CPULIST:
+	case MCK_T_MOUNTS:
 	case MCK_T_ENV:
 		snprintf(buf, len, "%s", v->text ? v->text : "");
 		break;
@@ -635,6 +660,7 @@ void mck_key_store(const struct mck_key *k, const struct mck_value *v, void *bas
 	case MCK_T_PATH:
 	case MCK_T_STRING:
 	case MCK_T_CPULIST:
+	case MCK_T_MOUNTS:
 	case MCK_T_ENV:
 		break;
 	}
@@ -678,6 +704,7 @@ void mck_key_load(const struct mck_key *k, const void *base, const size_t off[3]
 	case MCK_T_PATH:
 	case MCK_T_STRING:
 	case MCK_T_CPULIST:
+	case MCK_T_MOUNTS:
 		v->text = *AT(char *, b, off[0]);
 		break;
 	case MCK_T_ENV:

@@ -126,6 +126,7 @@ enum mck_type {
 	MCK_T_CPULIST,	/* CPU list */
 	MCK_T_ENV,	/* NAME=VALUE, or nothing (mckernel.conf: empties the list) */
 	MCK_T_USERKEYS,	/* user key names, all, none */
+	MCK_T_MOUNTS,	/* PATH[:ro|:rw], ... or nothing (mck_config_next_mount) */
 };
 
 /* Groups of alternative keys: one of them decides. */
@@ -211,8 +212,8 @@ void mck_key_format(const struct mck_key *k, const struct mck_value *v, char *bu
 /*
  * Store v into / load it from base, a struct mck_config (off = k->cfg) or
  * a struct mck_options (off = k->opts). Scalar types only: not
- * MCK_T_PATH, MCK_T_STRING, MCK_T_CPULIST, MCK_T_ENV (mck-config owns
- * their memory).
+ * MCK_T_PATH, MCK_T_STRING, MCK_T_CPULIST, MCK_T_MOUNTS, MCK_T_ENV
+ * (mck-config owns their memory).
  */
 void mck_key_store(const struct mck_key *k, const struct mck_value *v, void *base,
 		   const size_t off[3]);

@@ -276,6 +276,9 @@ static int run_through_mcexec(spank_t sp, const struct mck_config *cfg,
 		slurm_error(MCK_SPANK_PREFIX "%s (%s)", err.msg, strerror(-err.code));
 		goto fail;
 	}
+	slurm_debug(MCK_SPANK_PREFIX "job %lu step %lu task %lu: task path "
+		    "spank_prepend_task_argv (%s first)", (unsigned long)t->job,
+		    (unsigned long)t->step, (unsigned long)t->rank, cfg->mcexec);
 	src = spank_prepend_task_argv(sp, n, (const char **)words);
 	if (src != ESPANK_SUCCESS) {
 		slurm_error(MCK_SPANK_PREFIX "cannot prepend %s to the task: %s",
@@ -386,6 +389,9 @@ static int run_through_mcexec(spank_t sp, const struct mck_config *cfg,
 		slurm_error(MCK_SPANK_PREFIX "%s (%s)", err.msg, strerror(-err.code));
 		goto fail;
 	}
+	slurm_debug(MCK_SPANK_PREFIX "job %lu step %lu task %lu: task path exec (execve %s)",
+		    (unsigned long)t->job, (unsigned long)t->step, (unsigned long)t->rank,
+		    argv[0]);
 	execve(argv[0], argv, env);
 	slurm_error(MCK_SPANK_PREFIX "execve %s: %s: check mcexec in mckernel.conf",
 		    argv[0], strerror(errno));
@@ -434,6 +440,30 @@ static int task_options(spank_t sp, struct mck_spank_ctx *ctx, const struct mck_
 	return 0;
 }
 
+/*
+ * srun --container (container.c): the task is set up for its container
+ * (Slurm 22.05: 0, Slurm starts it), or goes on through the usual path
+ * (1: not in a container, or Slurm 23.11+, which takes the prepended argv
+ * into the container itself).
+ */
+static int container_hook(spank_t sp, const struct mck_config *cfg, const struct task_info *t,
+			  int os, const char *omp, const struct mcexec_opts *mo)
+{
+	struct mck_spank_container c = {
+		.argv = t->argv, .env = t->env, .ntasks = t->ntasks, .os = os, .omp = omp,
+		.words = mo->words, .nwords = mo->n,
+	};
+	struct mck_error err = { 0 };
+	int rc = mck_spank_container_task(sp, cfg, &c, &err);
+
+	if (rc < 0) {
+		task_fail("job %lu step %lu: %s", (unsigned long)t->job, (unsigned long)t->step,
+			  err.msg);
+		return -1;
+	}
+	return rc;
+}
+
 int mck_spank_remote_task_init(spank_t sp, struct mck_spank_ctx *ctx)
 {
 	const struct mck_config *cfg = &ctx->step_cfg;
@@ -473,7 +503,9 @@ int mck_spank_remote_task_init(spank_t sp, struct mck_spank_ctx *ctx)
 	if (bind_proxy_to_linux_cpus(&rec, &t) < 0)
 		goto out;
 	omp_default(&rec, t.ntasks, omp, sizeof(omp));
-	rc = run_through_mcexec(sp, cfg, &t, rec.os, omp, &mo);
+	rc = container_hook(sp, cfg, &t, rec.os, omp, &mo);
+	if (rc > 0)
+		rc = run_through_mcexec(sp, cfg, &t, rec.os, omp, &mo);
 out:
 	mck_argv_free(mo.words);
 	mck_jobrec_free(&rec);

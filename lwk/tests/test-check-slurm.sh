@@ -6,7 +6,9 @@
 
 E=$T/etc
 mkdir -p "$E"
-cp "$CONF" "$E/mckernel.conf"	# boot_timeout 5 + shutdown_timeout 1 = 6 s
+cp "$CONF" "$E/mckernel.conf"
+# boot_timeout 5, shutdown_timeout 1: the prologue's budget (lwk/mck-budget.h)
+# is 2 x (teardown 5+1+10 + 5 + 20) + 15 + 5 = 102 s
 good() {
 	cat > "$E/slurm.conf" <<EOC
 # a good McKernel cluster
@@ -14,8 +16,8 @@ ClusterName=x
 prolog=/opt/sbin/mck-prologue   # keys are case-insensitive
 Epilog=/opt/sbin/mck-epilogue
 PrologFlags=Contain,X11
-PrologEpilogTimeout=60
-BatchStartTimeout=30
+PrologEpilogTimeout=150
+BatchStartTimeout=120
 KillOnBadExit=1
 SlurmdParameters=config_overrides
 TaskPlugin=task/affinity,task/cgroup
@@ -55,16 +57,18 @@ good; edit '/^Epilog=/d'
 cs; test $? -eq 1 && test "$(lines)" = 1 && grep -q "error: Epilog not set, does not run mck-epilogue" "$T/out"
 ok $? "Epilog missing: error ($(cat "$T/out"))"
 good; edit 's/^PrologEpilogTimeout=.*/PrologEpilogTimeout=6/'
-cs; test $? -eq 1 && test "$(lines)" = 1 && grep -q "error: PrologEpilogTimeout=6 is not longer than boot_timeout + shutdown_timeout = 6 s .*set PrologEpilogTimeout=36" "$T/out"
+cs; test $? -eq 1 && test "$(lines)" = 1 && grep -q "error: PrologEpilogTimeout=6 is shorter than the 102 s mck-prologue may need .*boot_timeout = 5 and shutdown_timeout = 1 .*set PrologEpilogTimeout=132" "$T/out"
 ok $? "PrologEpilogTimeout too short: error ($(cat "$T/out"))"
-good; edit 's/^PrologEpilogTimeout=.*/PrologEpilogTimeout=7/'
+good; edit 's/^PrologEpilogTimeout=.*/PrologEpilogTimeout=101/'
+cs; test $? -eq 1; ok $? "PrologEpilogTimeout one second short of the budget: error"
+good; edit 's/^PrologEpilogTimeout=.*/PrologEpilogTimeout=102/'
 cs; ok $? "PrologEpilogTimeout just long enough: no error"
 good; edit '/^KillOnBadExit=/d'
 cs; test $? -eq 0 && test "$(lines)" = 1 && grep -q "warning: KillOnBadExit not set (0): when McKernel panics or hangs on one node only .*set KillOnBadExit=1" "$T/out"
 ok $? "KillOnBadExit missing: warning, exit 0 ($(cat "$T/out"))"
 good; edit '/^PrologEpilogTimeout=/d'
 cs; ok $? "PrologEpilogTimeout unset: only a warning, exit 0"
-test "$(lines)" = 1 && grep -q "warning: PrologEpilogTimeout not set (unlimited): .*set PrologEpilogTimeout=36" "$T/out"
+test "$(lines)" = 1 && grep -q "warning: PrologEpilogTimeout not set (unlimited): .*set PrologEpilogTimeout=132" "$T/out"
 ok $? "PrologEpilogTimeout unset: one warning ($(cat "$T/out"))"
 good; edit 's/^SlurmdParameters=.*/SlurmdParameters=shutdown_on_reboot/'
 cs; test $? -eq 1 && test "$(lines)" = 1 && grep -q "error: SlurmdParameters lacks config_overrides" "$T/out"
@@ -78,7 +82,10 @@ good; edit 's|^TaskPlugin=.*|TaskPlugin=task/cgroup|'
 cs; ok $? "TaskPlugin without task/affinity: warning only, exit 0"
 grep -q "warning: TaskPlugin=task/cgroup: add task/affinity" "$T/out"; ok $? "TaskPlugin without task/affinity: warned"
 good; edit '/^BatchStartTimeout=/d'
-"$MCKCTL" --config "$E/mckernel.conf" check-slurm > "$T/out"; ok $? "BatchStartTimeout default 10 >= boot_timeout 5: fine"
+cs; test $? -eq 0 && test "$(lines)" = 1 && grep -q "warning: BatchStartTimeout 10 s is shorter than the 102 s mck-prologue may need: .*set BatchStartTimeout=102" "$T/out"
+ok $? "BatchStartTimeout default 10 < the prologue's 102 s: warning, exit 0 ($(cat "$T/out"))"
+good; edit 's/^BatchStartTimeout=.*/BatchStartTimeout=102/'
+cs; ok $? "BatchStartTimeout of the budget: fine"
 
 # plugstack.conf
 good; printf 'optional /opt/lib/slurm-mckernel/spank_mckernel.so\n' > "$E/plugstack.conf"
@@ -95,10 +102,46 @@ cs; ok $? "PlugStackConfig names the plugstack.conf to read ($(cat "$T/out"))"
 good; rm "$E/plugstack.conf"
 cs; test $? -eq 1 && grep -q "^$E/plugstack.conf: error: cannot read" "$T/out"; ok $? "no plugstack.conf: error"
 
-# Include lines: a note, not followed
-good; echo "Include /etc/slurm/nodes.conf" >> "$E/slurm.conf"
-cs; ok $? "Include: exit 0"
-grep -q "^$E/slurm.conf:13: note: Include /etc/slurm/nodes.conf not read" "$T/out"; ok $? "Include: a note ($(cat "$T/out"))"
+# Include lines are followed as Slurm does (issue 15 item 7)
+good; edit '/^PrologFlags=/d; /^KillOnBadExit=/d'
+mkdir -p "$E/conf.d"
+printf 'PrologFlags=Alloc\n' > "$E/conf.d/prolog.conf"
+printf 'KillOnBadExit=1\n' > "$E/x-cluster.conf"
+printf 'Include conf.d/prolog.conf\ninclude %s/%%c-cluster.conf\n' "$E" >> "$E/slurm.conf"
+cs; ok $? "slurm.conf: Include (relative to slurm.conf) and include %c (ClusterName) are read ($(cat "$T/out"))"
+test ! -s "$T/out"; ok $? "slurm.conf: settings from included files count, nothing printed"
+printf 'PrologFlags=Serial\n' > "$E/conf.d/prolog.conf"
+cs; test $? -eq 1 && grep -q "^$E/conf.d/prolog.conf:1: error: PrologFlags=Serial lacks Alloc" "$T/out"
+ok $? "a finding names the included file and its line ($(cat "$T/out"))"
+good; echo "Include nodes.conf" >> "$E/slurm.conf"
+cs; test $? -eq 1 && grep -q "^$E/slurm.conf:13: error: Include nodes.conf: cannot read $E/nodes.conf: No such file or directory" "$T/out"
+ok $? "Include of a missing file: error naming the resolved path ($(cat "$T/out"))"
+good; sed -i '/^ClusterName=/d' "$E/slurm.conf"; echo 'Include %c.conf' >> "$E/slurm.conf"
+cs; test $? -eq 1 && grep -q "error: Include %c.conf: %c needs ClusterName set before this line" "$T/out"
+ok $? "Include %c without ClusterName: error ($(cat "$T/out"))"
+good; echo "Include slurm.conf" >> "$E/slurm.conf"
+cs; test $? -eq 1 && grep -q "files nested more than 16 deep" "$T/out"
+ok $? "an Include loop ends with an error ($(cat "$T/out" | head -n 1))"
+# plugstack.conf: what Debian ships plus the packages' snippet
+good; mkdir -p "$E/plugstack.conf.d"
+printf 'include %s/plugstack.conf.d/*.conf\n' "$E" > "$E/plugstack.conf"
+printf 'required /usr/lib/x/slurm-mckernel/spank_mckernel.so config=/etc/slurm/mckernel.conf\n' > "$E/plugstack.conf.d/mckernel.conf"
+cs; ok $? "plugstack.conf including plugstack.conf.d/*.conf with the required line: exit 0 ($(cat "$T/out"))"
+test ! -s "$T/out"; ok $? "... and nothing printed"
+printf 'optional /x/other.so\n' > "$E/plugstack.conf.d/zz-other.conf"
+cs; test $? -eq 1 && grep -q "^$E/plugstack.conf.d/mckernel.conf:1: error: spank_mckernel.so is not the last plugin ($E/plugstack.conf.d/zz-other.conf:1 follows)" "$T/out"
+ok $? "a plugin in a later included file (glob order): not last ($(cat "$T/out"))"
+mv "$E/plugstack.conf.d/zz-other.conf" "$E/plugstack.conf.d/aa-other.conf"
+cs; ok $? "the same plugin in an earlier file: fine ($(cat "$T/out"))"
+printf 'include plugstack.conf.d/*.conf\n' > "$E/plugstack.conf"
+cs; ok $? "a relative include pattern is beside plugstack.conf ($(cat "$T/out"))"
+printf 'include none.d/*.conf\n' > "$E/plugstack.conf"
+cs; test $? -eq 1 && grep -q "^$E/plugstack.conf:1: note: include $E/none.d/\*.conf matches no file" "$T/out" &&
+	grep -q "^$E/plugstack.conf: error: no spank_mckernel.so line" "$T/out"
+ok $? "an include matching nothing: a note, and the missing line is an error ($(cat "$T/out"))"
+printf 'Include plugstack.conf.d/*.conf\n' > "$E/plugstack.conf"
+cs; test $? -eq 1 && grep -q "^$E/plugstack.conf:1: warning: Slurm ignores this line" "$T/out"
+ok $? "plugstack.conf keywords are lower case, as Slurm reads them ($(cat "$T/out"))"
 
 # several problems: one line each
 good; edit '/^PrologFlags=/d; /^SlurmdParameters=/d; /^PrologEpilogTimeout=/d'
