@@ -216,7 +216,7 @@ int mck_maps_cli_parse(int argc, char **argv, struct mck_maps_cli *cli, struct m
 	}
 	if (check_cli(cli, groups, err))
 		goto fail;
-	mck_config_plan_policy(&cli->cfg, NULL, &cli->pol, err);
+	mck_config_plan_policy(&cli->cfg, NULL, &cli->pol);
 	cli->pol.job_cpulist = job_cpus;
 	rc = 0;
 fail:

@@ -16,8 +16,10 @@ struct mck_options;
 
 /*
  * The plan of this node for cfg (its partition section applied) and the
- * user's keys (NULL: the partition's defaults): mck_config_plan_policy,
- * the topology, mck_plan_compute, mck_policy_check_plan. *user_fault (may
+ * user's keys (NULL: the partition's defaults): the keys checked against
+ * the partition (mck_options_check, the one check on the node), then
+ * mck_config_plan_policy, the topology, mck_plan_compute,
+ * mck_policy_check_plan. *user_fault (may
  * be NULL) is 1 when the failure comes from the user's keys (refused, or
  * a plan they make impossible), 0 when from the node or the configuration.
  * Free the plan with mck_plan_free.

@@ -5,9 +5,8 @@
 
 #include "mck-policy.h"
 
-/* The partition's policy in the planner's terms, the user's keys over it. */
-static void translate(const struct mck_config *cfg, const struct mck_options *user,
-		      struct mck_plan_policy *p)
+void mck_config_plan_policy(const struct mck_config *cfg, const struct mck_options *user,
+			    struct mck_plan_policy *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->keep = cfg->keep;
@@ -36,23 +35,6 @@ static void translate(const struct mck_config *cfg, const struct mck_options *us
 		p->linux_cores = user->linux_cores;	/* refused for CPU lists by mck_options_check */
 	if (user->set & MCK_OPT_BIT(MCK_OPT_SMT))
 		p->smt_one = user->smt_one;
-}
-
-int mck_config_plan_policy(const struct mck_config *cfg,
-			   const struct mck_options *user,
-			   struct mck_plan_policy *policy, struct mck_error *err)
-{
-	int rc = -1;
-
-	if (user) {
-		rc = mck_options_check(user, cfg, err);
-		if (rc)
-			goto fail;
-	}
-	translate(cfg, user, policy);
-	rc = 0;
-fail:
-	return rc;
 }
 
 int mck_policy_check_plan(const struct mck_config *cfg,

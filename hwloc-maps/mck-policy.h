@@ -14,15 +14,14 @@
 #include "mck-plan.h"
 
 /*
- * The partition's policy from cfg, changed by the user's options (user may
- * be NULL: the partition's defaults). The options are checked against
- * cfg first (mck_options_check): a refused option leaves policy untouched
- * and fails. policy->linux_cpulist points into cfg: keep cfg while the
- * policy is used.
+ * The partition's policy from cfg in the planner's terms, changed by the
+ * user's options (user may be NULL: the partition's defaults). Only a
+ * translation: the options must have been checked against cfg
+ * (mck_options_check; mck_node_plan does). policy->linux_cpulist points
+ * into cfg: keep cfg while the policy is used.
  */
-int mck_config_plan_policy(const struct mck_config *cfg,
-			   const struct mck_options *user,
-			   struct mck_plan_policy *policy, struct mck_error *err);
+void mck_config_plan_policy(const struct mck_config *cfg, const struct mck_options *user,
+			    struct mck_plan_policy *policy);
 
 /*
  * Rules that need the plan: procs=N at most the plan's LWK CPUs (mcexec

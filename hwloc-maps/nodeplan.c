@@ -35,12 +35,19 @@ int mck_node_plan(const struct mck_config *cfg, const struct mck_options *user,
 	int rc, fault = 0;
 
 	memset(plan, 0, sizeof(*plan));
-	/* the partition's policy, changed by the user's keys (refused ones fail here) */
-	rc = mck_config_plan_policy(cfg, user, &policy, err);
-	if (rc) {
-		fault = 1;
-		goto out;
+	/*
+	 * The one check of the user's keys against the partition on the node
+	 * (every boot, mckctl plan): a refusal is the user's. Then the
+	 * partition's policy, changed by them.
+	 */
+	if (user) {
+		rc = mck_options_check(user, cfg, err);
+		if (rc) {
+			fault = 1;
+			goto out;
+		}
 	}
+	mck_config_plan_policy(cfg, user, &policy);
 	rc = load_node_topology(cfg, &topo, err);
 	if (rc)
 		goto out;

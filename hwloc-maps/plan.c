@@ -23,7 +23,7 @@ void mck_plan_policy_init(struct mck_plan_policy *policy)
 	memset(policy, 0, sizeof(*policy));
 	if (mck_config_load_buffer("", 0, "", NULL, &cfg, NULL))
 		return;
-	mck_config_plan_policy(&cfg, NULL, policy, NULL);
+	mck_config_plan_policy(&cfg, NULL, policy);
 	mck_config_free(&cfg);
 }
 

@@ -301,9 +301,9 @@ static int cmd_plan(const struct global *g, const struct mck_config *cfg,
 			f = (int)i;
 	if (f < 0)
 		return die("plan: --format '%s': expected mcreboot, json or ihk-env", o->format);
-	if (o->options && (mck_options_parse(o->options, &opts, &err) ||
-			   mck_options_check(&opts, cfg, &err)))
-		return die("%s", err.msg);
+	/* the partition's rules are mck_node_plan's one check */
+	if (o->options && parse_options_text(o->options, &opts))
+		return 1;
 	if (mck_node_plan(cfg, o->options ? &opts : NULL, &plan, NULL, &err))
 		return die("plan: %s", err.msg);
 	mck_plan_print_flags(&plan, formats[f].f, o->explain ? MCK_PLAN_EXPLAIN : 0, stdout);

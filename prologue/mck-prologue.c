@@ -1,10 +1,11 @@
 /*
  * mck-prologue: slurmd's Prolog (PrologFlags=Alloc). For a job that asked
- * for --mckernel: the job must hold whole nodes (require_exclusive) and its
- * --mckernel keys must be allowed in its partition, else it is refused
- * here (a job record in state refused says why to every step, the node is
- * fine); then mckctl boot --job J --uid U --gid G [--partition P]
- * [--options TEXT], bounded by the lifecycle's budget (lwk/mck-budget.h).
+ * for --mckernel: the job must hold whole nodes (require_exclusive), else
+ * it is refused here (a job record in state refused says why to every
+ * step, the node is fine); then mckctl boot --job J --uid U --gid G
+ * [--partition P] [--options TEXT], bounded by the lifecycle's budget
+ * (lwk/mck-budget.h), which refuses the same way --mckernel keys its
+ * partition does not allow.
  * A node that cannot boot cleanly is drained with the reason. See
  * mck-prologue(8).
  */
@@ -114,14 +115,15 @@ int main(void)
 		goto out;
 	}
 	/*
-	 * The user's --mckernel keys, checked again for the job's real
-	 * partition (the submit side may not have known it). A refusal is
-	 * the job's, not the node's. The boot gets the canonical text, one
-	 * argv word, no shell.
+	 * The user's --mckernel keys as the boot gets them: their canonical
+	 * text, one argv word, no shell. The boot checks them for the job's
+	 * real partition (the submit side may not have known it) when it
+	 * plans the node; a refusal there is the job's, not the node's, and
+	 * its record says why, as here for keys that do not parse.
 	 */
 	if (!opt_text || !strcmp(opt_text, "(null)"))
 		opt_text = "";
-	if (mck_options_parse(opt_text, &opts, &err) || mck_options_check(&opts, &cfg, &err) ||
+	if (mck_options_parse(opt_text, &opts, &err) ||
 	    mck_options_format(&opts, canon, sizeof(canon))) {
 		rc = refuse_job(&s, uid, gid, partition, err.msg);
 		goto out;

@@ -148,7 +148,7 @@ static void one(size_t r, const struct mck_config *dflt)
 	snprintf(text, sizeof(text), "%s%s = %s\n", base, rows[r].conf, rows[r].value);
 	conf_ok = !mck_config_load_buffer(text, strlen(text), "keys.conf", NULL, &cfg, &err);
 	if (conf_ok) {
-		mck_config_plan_policy(&cfg, NULL, &pc, &err);
+		mck_config_plan_policy(&cfg, NULL, &pc);
 		words(&cfg, NULL, wc, sizeof(wc));
 	}
 	is_int(conf_ok, rows[r].conf_ok, "mckernel.conf %s = '%s' %s", rows[r].conf, rows[r].value,
@@ -156,9 +156,11 @@ static void one(size_t r, const struct mck_config *dflt)
 	if (rows[r].user) {
 		snprintf(text, sizeof(text), "%s=%s", rows[r].user, rows[r].value);
 		user_ok = !mck_options_parse(text, &opts, &err) &&
-			  !mck_config_plan_policy(dflt, &opts, &pu, &err);
-		if (user_ok)
+			  !mck_options_check(&opts, dflt, &err);
+		if (user_ok) {
+			mck_config_plan_policy(dflt, &opts, &pu);
 			words(dflt, &opts, wu, sizeof(wu));
+		}
 		is_int(user_ok, rows[r].user_ok, "--mckernel=%s %s", text,
 		       rows[r].user_ok ? "accepted" : "refused");
 	}
@@ -190,7 +192,7 @@ static void defaults(const struct mck_config *dflt)
 	struct mck_error err = { 0 };
 	char *argv[] = { "mck-maps", NULL };
 
-	mck_config_plan_policy(dflt, NULL, &pc, &err);
+	mck_config_plan_policy(dflt, NULL, &pc);
 	mck_plan_policy_init(&pi);
 	ok(same_policy(&pc, &pi), "mckernel.conf's defaults are the planner's");
 	ok(!mck_maps_cli_parse(1, argv, &cli, &err) && same_policy(&pc, &cli.pol),

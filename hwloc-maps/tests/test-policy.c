@@ -61,8 +61,10 @@ static struct result plan_for(const char *partition, const char *user_text)
 		return r;
 	}
 	r.rc = mck_options_parse(user_text, &opts, &err);
+	if (!r.rc && user_text)
+		r.rc = mck_options_check(&opts, &cfg, &err);
 	if (!r.rc)
-		r.rc = mck_config_plan_policy(&cfg, user_text ? &opts : NULL, &policy, &err);
+		mck_config_plan_policy(&cfg, user_text ? &opts : NULL, &policy);
 	if (r.rc) {
 		struct mck_plan_policy untouched;
 
@@ -123,7 +125,7 @@ static void test_cpu_kind(const char *top)
 
 		rc = mck_config_load_buffer(text, strlen(text), "kind.conf", parts[i], &cfg, &err);
 		if (!rc)
-			rc = mck_config_plan_policy(&cfg, NULL, &pol, &err);
+			mck_config_plan_policy(&cfg, NULL, &pol);
 		ok(rc == 0, "lwk_cpu_kind config loads (%s)", err.msg);
 		if (rc)
 			continue;
@@ -177,7 +179,8 @@ static void test_family_keys(const char *top)
 			ok(0, "%s: %s", cases[i].what, err.msg);
 			continue;
 		}
-		if (!mck_config_plan_policy(&cfg, NULL, &pol, &err) && !mck_plan_compute(t, &pol, &plan, &err)) {
+		mck_config_plan_policy(&cfg, NULL, &pol);
+		if (!mck_plan_compute(t, &pol, &plan, &err)) {
 			lin = mck_cpulist_format(plan.linux_cpus, plan.n_linux);
 			mem = mck_memlist_format(plan.mem, plan.n_mem);
 			mck_plan_free(&plan);
@@ -201,20 +204,20 @@ static void test_key_mapping(void)
 	struct mck_config cfg;
 
 	mck_plan_policy_init(&dflt);
-	if (mck_config_load_buffer("", 0, "empty.conf", NULL, &cfg, &err) ||
-	    mck_config_plan_policy(&cfg, NULL, &pol, &err)) {
+	if (mck_config_load_buffer("", 0, "empty.conf", NULL, &cfg, &err)) {
 		ok(0, "empty configuration: %s", err.msg);
 		return;
 	}
+	mck_config_plan_policy(&cfg, NULL, &pol);
 	ok(pol.memonly == dflt.memonly && pol.memonly_kinds == dflt.memonly_kinds &&
 	   pol.ikc == dflt.ikc && pol.lwk_cpu_kind == dflt.lwk_cpu_kind && pol.assistant == dflt.assistant,
 	   "an empty mckernel.conf gives the planner's defaults");
 	mck_config_free(&cfg);
-	if (mck_config_load_buffer(text, strlen(text), "keys.conf", NULL, &cfg, &err) ||
-	    mck_config_plan_policy(&cfg, NULL, &pol, &err)) {
+	if (mck_config_load_buffer(text, strlen(text), "keys.conf", NULL, &cfg, &err)) {
 		ok(0, "new keys: %s", err.msg);
 		return;
 	}
+	mck_config_plan_policy(&cfg, NULL, &pol);
 	ok(pol.memonly == MCK_MEMONLY_KINDS && pol.memonly_kinds == (MCK_MEMKIND_HBM | MCK_MEMKIND_CXL),
 	   "memory_only_nodes = hbm,cxl");
 	is_int(pol.assistant, MCK_ASSISTANT_LWK, "assistant_cores = mckernel");
