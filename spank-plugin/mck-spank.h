@@ -38,6 +38,13 @@ struct mck_spank_ctx {
 	 */
 	struct mck_config step_cfg;
 	int step_cfg_loaded;
+	/*
+	 * The step's --mckernel keys, parsed and checked against step_cfg
+	 * once by the step's check (step.c); the tasks only turn them into
+	 * mcexec words.
+	 */
+	struct mck_options step_opts;
+	int step_opts_ok;
 };
 
 /* Option callback work, per side. 0 or -1 (message already logged). */
@@ -54,6 +61,14 @@ int mck_spank_remote_post_opt(spank_t sp, struct mck_spank_ctx *ctx);
  */
 int mck_spank_job_options(spank_t sp, struct mck_spank_ctx *ctx, const char **text,
 			  struct mck_options *opts, struct mck_error *err);
+
+/*
+ * The step's check, once for all its tasks: the step's --mckernel keys
+ * parsed and checked against ctx->step_cfg into ctx->step_opts (and
+ * step_opts_ok); -1 with ctx->step_error saying why.
+ */
+int mck_spank_step_options(spank_t sp, struct mck_spank_ctx *ctx, unsigned long job,
+			   uint32_t step);
 
 /* A task of a --mckernel step as container.c needs it (remote.c fills it). */
 struct mck_spank_container {

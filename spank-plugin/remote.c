@@ -66,6 +66,24 @@ int mck_spank_job_options(spank_t sp, struct mck_spank_ctx *ctx, const char **te
 	return mck_options_parse(*text, opts, err) < 0 ? -1 : 0;
 }
 
+int mck_spank_step_options(spank_t sp, struct mck_spank_ctx *ctx, unsigned long job,
+			   uint32_t step)
+{
+	struct mck_error err = { 0 };
+	const char *text;
+
+	ctx->step_opts_ok = 0;
+	if (mck_spank_job_options(sp, ctx, &text, &ctx->step_opts, &err) < 0 ||
+	    mck_options_check(&ctx->step_opts, &ctx->step_cfg, &err) < 0) {
+		snprintf(ctx->step_error, sizeof(ctx->step_error), "job %lu step %lu: %.900s", job,
+			 (unsigned long)step, err.msg);
+		slurm_error(MCK_SPANK_PREFIX "%s", ctx->step_error);
+		return -1;
+	}
+	ctx->step_opts_ok = 1;
+	return 0;
+}
+
 int mck_spank_is_user_step(uint32_t stepid)
 {
 	return stepid != SLURM_BATCH_SCRIPT && stepid != SLURM_EXTERN_CONT
@@ -405,35 +423,35 @@ fail:
 #endif
 
 /*
- * The user's --mckernel options for this task: checked again against the
- * partition (the prologue did so for the boot), procs=N must equal the
+ * The step's --mckernel keys for this task, as the step's check accepted
+ * them for the partition (step.c: ctx->step_opts): procs=N must equal the
  * step's tasks on this node, and the mcexec words they give.
  */
-static int task_options(spank_t sp, struct mck_spank_ctx *ctx, const struct mck_config *cfg,
+static int task_options(const struct mck_spank_ctx *ctx, const struct mck_config *cfg,
 			const struct task_info *t, struct mcexec_opts *mo)
 {
-	struct mck_options opts;
+	const struct mck_options *opts = &ctx->step_opts;
 	struct mck_error err = { 0 };
-	const char *text;
 	char node[256];
 
 	mo->words = NULL;
 	mo->n = 0;
 	node_name(t->env, node, sizeof(node));
-	if (mck_spank_job_options(sp, ctx, &text, &opts, &err) < 0 ||
-	    mck_options_check(&opts, cfg, &err) < 0) {
-		task_fail("job %lu: %s", (unsigned long)t->job, err.msg);
+	if (!ctx->step_opts_ok) {
+		task_fail("job %lu step %lu: the step's check in slurmstepd did not accept its "
+			  "--mckernel keys, so this task cannot run", (unsigned long)t->job,
+			  (unsigned long)t->step);
 		return -1;
 	}
-	if ((opts.set & MCK_OPT_BIT(MCK_OPT_PROCS)) && (uint32_t)opts.procs != t->ntasks) {
+	if ((opts->set & MCK_OPT_BIT(MCK_OPT_PROCS)) && (uint32_t)opts->procs != t->ntasks) {
 		task_fail("job %lu step %lu on %s: --mckernel=procs=%d but the step has %lu task%s "
 			  "on this node: procs must equal the step's tasks on every node "
 			  "(srun -n/--ntasks-per-node), or leave procs out",
-			  (unsigned long)t->job, (unsigned long)t->step, node, opts.procs,
+			  (unsigned long)t->job, (unsigned long)t->step, node, opts->procs,
 			  (unsigned long)t->ntasks, t->ntasks == 1 ? "" : "s");
 		return -1;
 	}
-	if (mck_options_mcexec_args(&opts, cfg, &mo->words, &mo->n, &err) < 0) {
+	if (mck_options_mcexec_args(opts, cfg, &mo->words, &mo->n, &err) < 0) {
 		task_fail("job %lu: %s", (unsigned long)t->job, err.msg);
 		return -1;
 	}
@@ -498,7 +516,7 @@ int mck_spank_remote_task_init(spank_t sp, struct mck_spank_ctx *ctx)
 	rc = -1;
 	if (read_job_instance(cfg, &t, &rec) < 0)
 		goto out;
-	if (task_options(sp, ctx, cfg, &t, &mo) < 0)
+	if (task_options(ctx, cfg, &t, &mo) < 0)
 		goto out;
 	if (bind_proxy_to_linux_cpus(&rec, &t) < 0)
 		goto out;

@@ -104,8 +104,8 @@ static void answer_field(const char *text, const char *key, char *buf, size_t le
 }
 
 /* Ask mckctl step; 0 when the step may run, else ctx->step_error says why. */
-static int ask_lifecycle(spank_t sp, struct mck_spank_ctx *ctx, unsigned long job,
-			 uint32_t step, const char *partition)
+static int ask_lifecycle(struct mck_spank_ctx *ctx, unsigned long job, uint32_t step,
+			 const char *partition)
 {
 	const struct mck_config *cfg = &ctx->step_cfg;
 	char sjob[32], sstep[32], canon[MCK_OPTIONS_MAX_LEN + 1], got[128], how[128];
@@ -114,16 +114,13 @@ static int ask_lifecycle(spank_t sp, struct mck_spank_ctx *ctx, unsigned long jo
 	char *envp[] = { env_job, env_step, "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL, NULL };
 	const char *conf = getenv("SLURM_CONF");	/* slurmstepd's own, not the job's */
 	struct mck_ctl_result res;
-	struct mck_error err = { 0 };
-	struct mck_options opts;
 	struct mck_ctl_cmd cmd;
 	struct mck_budget b;
-	const char *text;
 
-	/* the step's own --mckernel keys, for a fresh instance */
-	if (mck_spank_job_options(sp, ctx, &text, &opts, &err) < 0 ||
-	    mck_options_format(&opts, canon, sizeof(canon)) < 0) {
-		step_fail(ctx, "job %lu step %lu: %s", job, (unsigned long)step, err.msg);
+	/* the step's own --mckernel keys, as accepted for the partition, for a fresh instance */
+	if (mck_options_format(&ctx->step_opts, canon, sizeof(canon)) < 0) {
+		step_fail(ctx, "job %lu step %lu: its --mckernel keys are too long", job,
+			  (unsigned long)step);
 		return -1;
 	}
 	if (canon[0]) {
@@ -177,7 +174,13 @@ int mck_spank_remote_post_opt(spank_t sp, struct mck_spank_ctx *ctx)
 		step_fail(ctx, "cannot get the job id from slurmstepd");
 		return 0;
 	}
-	if (load_step_config(ctx, job, partition, sizeof(partition)) == 0)
-		ask_lifecycle(sp, ctx, job, step, partition);
+	/*
+	 * The step's --mckernel keys are checked once, here, for all its tasks;
+	 * a refused key fails the step before the lifecycle is asked, so the
+	 * job's instance stays.
+	 */
+	if (load_step_config(ctx, job, partition, sizeof(partition)) == 0 &&
+	    mck_spank_step_options(sp, ctx, job, step) == 0)
+		ask_lifecycle(ctx, job, step, partition);
 	return 0;	/* each task reports ctx->step_error and fails */
 }

@@ -382,9 +382,13 @@ int main(void)
 	ok(rc == 1 && !strcmp(out, "FAILED: spank_mckernel: job 77 step 0 on node7: instance gone\n"),
 	   "the step's failure is every task's: %s", out);
 	ctx.step_error[0] = '\0';
-	/* what step.c keeps for the tasks: the configuration of the job's real partition */
+	/*
+	 * what step.c keeps for the tasks: the configuration of the job's real
+	 * partition, and the step's --mckernel keys its check accepted
+	 */
 	ok(mck_config_load(conf, "mck", &ctx.step_cfg, &err) == 0, "step configuration (%s)", err.msg);
 	ctx.step_cfg_loaded = 1;
+	is_int(mck_spank_step_options(NULL, &ctx, 77, 0), 0, "the step's check accepts --mckernel alone");
 
 	fake.asked = 0;
 	run_task_init(&ctx, out, sizeof(out), &rc);
@@ -464,25 +468,37 @@ int main(void)
 	}
 #endif
 
-	/* user keys: mcexec options before -n, procs must match the tasks */
+	/* user keys (through the step's check): mcexec options before -n, procs must match the tasks */
 	fake.optval = "mpol_threshold=1M,extend_heap_by=8M";
+	mck_spank_step_options(NULL, &ctx, 77, 0);
 	run_task_init(&ctx, out, sizeof(out), &rc);
 	snprintf(want, sizeof(want), "[--mpol-threshold=1048576][--extend-heap-by=8388608][-n][1][--][2]"
 		 "[%s][-c][3][--][x y]\n" ENV_LINE, run);
 	is_str(out, want, "--mckernel=mpol_threshold=1M,extend_heap_by=8M: mcexec options, one word each");
 	fake.optval = "procs=4";
+	mck_spank_step_options(NULL, &ctx, 77, 0);
 	run_task_init(&ctx, out, sizeof(out), &rc);
 	ok(rc == 1 && strstr(out, "procs=4 but the step has 1 task on this node"),
 	   "procs=4 with 1 task on the node: the task fails: %s", out);
 	fake.optval = "procs=1";
+	mck_spank_step_options(NULL, &ctx, 77, 0);
 	run_task_init(&ctx, out, sizeof(out), &rc);
 	is_int(rc, 0, "procs=1 with 1 task on the node runs");
-	/* uti=yes where the step's mcexec lacks UTI: refused per task too */
+	/* uti=yes where the step's mcexec lacks UTI: refused by the step's check, every task says why */
 	fake.optval = "uti=yes";
+	is_int(mck_spank_step_options(NULL, &ctx, 77, 0), -1, "the step's check refuses uti=yes");
 	run_task_init(&ctx, out, sizeof(out), &rc);
 	ok(rc == 1 && strstr(out, "uti=yes is not available on partition mck"),
 	   "uti=yes without mcexec_uti: the task fails with the reason: %s", out);
 	fake.optval = NULL;
+	ctx.step_error[0] = '\0';
+	mck_spank_step_options(NULL, &ctx, 77, 0);
+	/* a task whose step's check did not accept the keys does not run */
+	ctx.step_opts_ok = 0;
+	run_task_init(&ctx, out, sizeof(out), &rc);
+	ok(rc == 1 && strstr(out, "did not accept its --mckernel keys"),
+	   "without the step's accepted keys the task fails: %s", out);
+	ctx.step_opts_ok = 1;
 
 
 	container_step(&ctx, dir, mcexec, env);
