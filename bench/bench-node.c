@@ -247,7 +247,7 @@ static void set_boot_latency(int ms)
 static void setup(const char *builddir, const char *srcdir)
 {
 	const char *tmp = getenv("TMPDIR");
-	static char text[10 * PATH_MAX];
+	static char text[10 * PATH_MAX], dconf[PATH_MAX + 32];
 	char *out = NULL, *tok, *save;
 	size_t len;
 	double ms;
@@ -282,11 +282,14 @@ static void setup(const char *builddir, const char *srcdir)
 	write_file(image, "dummy McKernel image\n");
 	snprintf(text, sizeof(text),
 		 "libihk = %s\nmckctl = %s\nimage = %s\nkargs = hidos ksyslogd=0\n"
-		 "state_dir = %s\ndevice_dir = %s\ntopology = %s\nihk_double_state = %s\n"
-		 "ihk_double_topology = %s\nmem_fraction = 0.5\nboot_timeout = 10\n"
-		 "shutdown_timeout = 5\n",
-		 libihk, mckctl, image, state, devdir, topo, dbl, topo);
+		 "state_dir = %s\ndevice_dir = %s\ntopology = %s\nmem_fraction = 0.5\n"
+		 "boot_timeout = 10\nshutdown_timeout = 5\n",
+		 libihk, mckctl, image, state, devdir, topo);
 	write_file(conf, text);
+	/* the IHK double's node, in its own file beside mckernel.conf */
+	snprintf(dconf, sizeof(dconf), "%s/ihk-double.conf", T);
+	snprintf(text, sizeof(text), "state = %s\ntopology = %s\n", dbl, topo);
+	write_file(dconf, text);
 	set_boot_latency(0);
 
 	/* the plan as a user of mcreboot.sh would type it */

@@ -67,10 +67,6 @@ struct mck_config {
 	char *sysfs_dir;	/* where Linux's sysfs is (/sys): offline CPUs */
 	int ihk_destroy_unbooted_safe; /* ihk_destroy_unbooted = safe: 1; crash (default): 0 */
 
-	/* Read only by the IHK and mcexec doubles (see ihk/double). */
-	char *ihk_double_state;
-	char *ihk_double_topology;
-
 	/*
 	 * Planner policy defaults (hwloc-maps/mck-policy.h), in the planner's
 	 * own modes (mck-schema.h).

@@ -72,12 +72,6 @@ static const struct mck_key keys[] = {
 	{ "ihk_destroy_unbooted", MCK_T_CHOICE, OP, "crash|safe", "crash or safe",
 	  "whether this IHK crashes or not on an instance created but not booted", "crash",
 	  CFG(ihk_destroy_unbooted_safe), .choices = destroy_names },
-	{ "ihk_double_state", MCK_T_PATH, OP, "DIR",
-	  "an absolute state directory of the IHK double, or nothing",
-	  "the IHK double's state directory (read by the doubles only)", "",
-	  CFG(ihk_double_state), .empty_ok = 1 },
-	{ "ihk_double_topology", MCK_T_STRING, OP, "FILE", "hwloc XML for the IHK double",
-	  "the IHK double's hardware (read by the doubles only)", "", CFG(ihk_double_topology) },
 
 	/* planner policy */
 	{ "linux_cores", MCK_T_COUNT, OP | USER | MAPS, "N", "a core count from 1 to 1024",
@@ -485,7 +479,7 @@ static int parse_value(const struct mck_key *k, const char *s, struct mck_value 
 
 	switch (k->type) {
 	case MCK_T_PATH:
-		return *s == '/' || (k->empty_ok && !*s) ? 0 : -1;
+		return *s == '/' ? 0 : -1;
 	case MCK_T_STRING:
 		return 0;
 	case MCK_T_FRACTION:

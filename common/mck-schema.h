@@ -112,7 +112,7 @@ enum mck_opt_key {
 #define MCK_BY_MAPS	0x4u	/* mck-maps --key-with-dashes value */
 
 enum mck_type {
-	MCK_T_PATH,	/* absolute path (empty too with empty_ok) */
+	MCK_T_PATH,	/* absolute path */
 	MCK_T_STRING,	/* any text */
 	MCK_T_FRACTION,	/* decimal in (0, MCK_MEM_FRACTION_MAX] */
 	MCK_T_COUNT,	/* whole number min..max */
@@ -142,7 +142,6 @@ struct mck_key {
 	const char *def;		/* built-in default as text; NULL: zero / empty */
 	long min, max;			/* MCK_T_COUNT */
 	const char *const *choices;	/* MCK_T_CHOICE: names by value, NULL-terminated */
-	int empty_ok;			/* MCK_T_PATH: "" allowed (unset) */
 	enum mck_group group;		/* MCK_G_KEEP: sets keep; MCK_G_MEM: sets mem_mode */
 	int mode;			/* the enum mck_keep_mode / mck_mem_mode it selects */
 	enum mck_opt_key opt;		/* MCK_BY_USER: the user key */

@@ -141,8 +141,8 @@ static void new_keys(void)
 	key_prints("mem_fraction = 0.3", "mem_fraction = 0.3");
 	key_prints("boot_timeout = 120", "boot_timeout = 120");
 	key_prints("shutdown_timeout = 9", "shutdown_timeout = 9");
-	key_prints("ihk_double_state = /var/tmp/ihk", "ihk_double_state = /var/tmp/ihk");
-	key_prints("ihk_double_topology = /etc/fake.xml", "ihk_double_topology = /etc/fake.xml");
+	key_prints("sysfs_dir = /var/tmp/sys", "sysfs_dir = /var/tmp/sys");
+	key_prints("ihk_destroy_unbooted = safe", "ihk_destroy_unbooted = safe");
 	key_prints("linux_cores = 2", "linux_cores = 2");
 	key_prints("linux_cores_per_package = 3", "linux_cores_per_package = 3");
 	key_prints("linux_cpus = 0,24-25", "linux_cpus = 0,24-25");
@@ -261,7 +261,6 @@ static void new_keys(void)
 	BAD("min_linux_cores = 0", "test.conf:1: min_linux_cores = '0': expected a core count from 1 to 1024");
 	BAD("max_linux_cores = 2000", "test.conf:1: max_linux_cores = '2000': expected a core count from 1 to 1024, or 0 for no limit");
 	BAD("max_procs_per_node = -3", "test.conf:1: max_procs_per_node = '-3': expected a process count from 1 to 1024, or 0 for no limit");
-	BAD("ihk_double_state = rel", "test.conf:1: ihk_double_state = 'rel': expected an absolute state directory of the IHK double, or nothing");
 
 	/* Rules within a section and between keys. */
 	BAD("smt = one\nsmt = all\n", "test.conf:2: smt is given a second time in this section (first at line 1): keep one");
@@ -422,6 +421,9 @@ int main(void)
 	mck_config_free(&cfg);
 
 	bad("nonsense = 1\n", ":1: unknown key 'nonsense'");
+	/* the IHK double's settings are in its own ihk-double.conf (ihk/double/README.md) */
+	bad("ihk_double_state = /var/tmp/ihk\n", ":1: unknown key 'ihk_double_state'");
+	bad("ihk_double_topology = /etc/fake.xml\n", ":1: unknown key 'ihk_double_topology'");
 	bad("\nmem_fraction = 1.5\n", ":2: mem_fraction = '1.5': expected a number in (0, 0.95]");
 	bad("boot_timeout = soon\n", "boot_timeout = 'soon'");
 	bad("mcexec = relative/path\n", "expected an absolute path");

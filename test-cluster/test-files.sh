@@ -29,6 +29,11 @@ ok "partition is exclusive" grep -q 'OverSubscribe=EXCLUSIVE' "$out/slurm.conf"
 ok "plugstack.conf loads the plugin as required" grep -q '^required /opt/b/spank-plugin/.libs/spank_mckernel.so config=' "$out/plugstack.conf"
 ok "mckernel.conf selects the IHK double" grep -q '^libihk = /opt/b/ihk/double/.libs/libihk-double.so$' "$out/mckernel.conf"
 ok "node topology written" grep -q '<topology' "$out/node-topology.xml"
+ok "mckernel.conf names nothing of the IHK double's own" bash -c '! grep -q "^ihk_double_" "$1"' _ "$out/mckernel.conf"
+ok "ihk-double.conf beside it: the node's state and topology" bash -c '
+grep -qx "state = /var/lib/slurm-mckernel/ihk-double" "$1/ihk-double.conf" &&
+	grep -qx "topology = $1/node-topology.xml" "$1/ihk-double.conf"' _ "$out"
+ok "container steps get ihk-double.conf" grep -q "^container_mounts = .*$out/ihk-double.conf:ro" "$out/mckernel.conf"
 rm -rf "$out"
 
 py=/usr/bin/python3

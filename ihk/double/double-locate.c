@@ -8,9 +8,9 @@
  *   documented mckernel.conf lookup), else beside the library (or the
  *   program) holding this code. Keys: state = DIR, topology = FILE.
  *
- * Environment > ihk-double.conf > the older mckernel.conf keys
- * ihk_double_state / ihk_double_topology (until they leave the production
- * schema) > defaults (MCK_STATEDIR/ihk-double, the live machine).
+ * Environment > ihk-double.conf > defaults (MCK_STATEDIR/ihk-double, the
+ * live machine). mckernel.conf names nothing of the double: only its
+ * place is used, to find ihk-double.conf beside it.
  */
 #include "config.h"
 #include <dlfcn.h>
@@ -162,36 +162,7 @@ static const struct settings *double_settings(void)
 	return NULL;
 }
 
-/*
- * Older place of the same two settings: keys of mckernel.conf. Read only
- * when no ihk-double.conf names them; goes away with those keys.
- */
-static const struct settings *legacy_settings(void)
-{
-	static struct settings cache;
-	const char *path = mck_config_default_path(NULL);
-	struct mck_config cfg;
-	struct mck_error err;
-	struct stat st;
-	int exists = stat(path, &st) == 0;
-
-	if (same_file(&cache, path, exists, &st))
-		return &cache;
-	memset(&cache, 0, sizeof(cache));
-	memset(&cfg, 0, sizeof(cfg));
-	if (mck_config_load(NULL, NULL, &cfg, &err) == 0) {
-		copy_path(cache.state, sizeof(cache.state),
-			  cfg.ihk_double_state ? cfg.ihk_double_state : "");
-		copy_path(cache.topology, sizeof(cache.topology),
-			  cfg.ihk_double_topology ? cfg.ihk_double_topology : "");
-		mck_config_free(&cfg);
-		/* Cache only what was read whole; a bad file is read again. */
-		remember_file(&cache, path, exists, &st);
-	}
-	return &cache;
-}
-
-/* Environment, else ihk-double.conf, else the older mckernel.conf keys. */
+/* Environment, else ihk-double.conf; -ENOENT when neither names it. */
 static int setting(const char *env, int want_state, char *buf, size_t len)
 {
 	const char *e = getenv(env);
@@ -202,10 +173,6 @@ static int setting(const char *env, int want_state, char *buf, size_t len)
 		return copy_path(buf, len, e);
 	s = double_settings();
 	v = s ? (want_state ? s->state : s->topology) : "";
-	if (!*v) {
-		s = legacy_settings();
-		v = want_state ? s->state : s->topology;
-	}
 	return *v ? copy_path(buf, len, v) : -ENOENT;
 }
 

@@ -104,7 +104,7 @@ static void load(struct fixture *fx)
 void fx_setup(struct fixture *fx, const char *name, const char *extra)
 {
 	const char *top_srcdir = getenv("top_srcdir"), *top_builddir = getenv("top_builddir");
-	char libihk[1024], topo[1024], path[PATH_MAX];
+	char libihk[1024], topo[1024], path[PATH_MAX], text[2 * PATH_MAX + 64];
 
 	memset(fx, 0, sizeof(*fx));
 	if (!top_srcdir || !top_builddir) {
@@ -133,11 +133,14 @@ void fx_setup(struct fixture *fx, const char *name, const char *extra)
 	write_scontrol(fx);
 	snprintf(fx->base, sizeof(fx->base),
 		 "libihk = %s\nimage = %s\nkargs = hidos ksyslogd=0\nstate_dir = %s\n"
-		 "device_dir = %s\ntopology = %s\nihk_double_state = %s\n"
-		 "ihk_double_topology = %s\nsysfs_dir = %s/sys\nmem_fraction = 0.25\n"
+		 "device_dir = %s\ntopology = %s\nsysfs_dir = %s/sys\nmem_fraction = 0.25\n"
 		 "boot_timeout = 5\nshutdown_timeout = 1\n",
-		 libihk, fx->image, fx->state, fx->dev, topo, fx->ihk, topo, fx->dir);
+		 libihk, fx->image, fx->state, fx->dev, topo, fx->dir);
 	fx_write(fx->conf, fx->base);
+	/* the IHK double's node, in its own file beside mckernel.conf */
+	snprintf(path, sizeof(path), "%s/ihk-double.conf", fx->dir);
+	snprintf(text, sizeof(text), "state = %s\ntopology = %s\n", fx->ihk, topo);
+	fx_write(path, text);
 	setenv("SLURM_MCKERNEL_CONF", fx->conf, 1);
 	setenv("IHK_DOUBLE_STATE", fx->ihk, 1);
 	setenv("IHK_DOUBLE_LATENCY", "zero", 1);	/* unit tests: no boot takes seconds */

@@ -35,15 +35,16 @@ kargs = hidos ksyslogd=0
 state_dir = $STATE
 device_dir = $DEV
 topology = $TOPO
-ihk_double_state = $T/ihk
-ihk_double_topology = $TOPO
 sysfs_dir = $T/sys
 mem_fraction = 0.25
 boot_timeout = 5
 shutdown_timeout = 1
 EOC
+# The IHK double's node, in its own file beside mckernel.conf.
+printf 'state = %s\ntopology = %s\n' "$T/ihk" "$TOPO" > "$T/ihk-double.conf"
 # Nothing of the caller's environment selects another node.
-unset IHK_DOUBLE_STATE IHK_DOUBLE_TOPOLOGY IHK_DOUBLE_FAULT SLURM_MCKERNEL_CONF IHK_DOUBLE_DESTROY_UNBOOTED
+unset IHK_DOUBLE_STATE IHK_DOUBLE_TOPOLOGY IHK_DOUBLE_FAULT SLURM_MCKERNEL_CONF IHK_DOUBLE_DESTROY_UNBOOTED \
+	IHK_DOUBLE_CONF
 # unit tests: no boot takes seconds (the double's default is the observed latency)
 IHK_DOUBLE_LATENCY=zero
 export IHK_DOUBLE_LATENCY

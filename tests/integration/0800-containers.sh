@@ -12,7 +12,8 @@
 CONF=$TC_ROOT/etc/mckernel.conf
 MAKE_BUNDLE=$TOP_SRC/tests/containers/make-bundle
 B=$TC_SHARE/bundle
-conf_value() { sed -n "s/^$1 = //p" "$CONF" | tail -n 1; }
+conf_value() { sed -n "s/^$1 = //p" "${2:-$CONF}" | tail -n 1; }
+DOUBLE_CONF=$(dirname "$CONF")/ihk-double.conf	# the IHK double's own settings
 mcexec=$(conf_value mcexec)
 
 # Mount points the step's mounts need (spank_mckernel(8), CONTAINERS).
@@ -92,9 +93,10 @@ lacks() { # lacks NAME WHAT-IN-THE-MESSAGE: srun fails at once, with the line
 }
 # (the IHK double's state: /var/lib is root's in the bundle, where mcexec's
 # directory may lie under the bundle's /tmp, a tmpfs runc can create it in)
-double_state=$(conf_value ihk_double_state)
+double_state=$(conf_value state "$DOUBLE_CONF")
 ok "a bundle without a mount point is built" "$MAKE_BUNDLE" "$TC_SHARE/no-mount-point" "$TC_USER" \
-	--dir "$(dirname "$mcexec")" --file "$CONF" --file "$(conf_value ihk_double_topology)"
+	--dir "$(dirname "$mcexec")" --file "$CONF" --file "$(conf_value topology "$DOUBLE_CONF")" \
+	--file "$DOUBLE_CONF"
 ok "a bundle without a mount point: refused, naming it" \
 	lacks no-mount-point "lacks $double_state, the mount point of container_mounts of mckernel.conf"
 ok "a bundle without a library mcexec needs is built" "$MAKE_BUNDLE" "$TC_SHARE/no-hwloc" "$TC_USER" "${points[@]}"

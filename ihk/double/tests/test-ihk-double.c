@@ -676,16 +676,17 @@ static void state_dir_is(const char *want, const char *what)
 }
 
 /* ihk-double.conf: explicit, beside mckernel.conf, beside slurm.conf. */
-static void test_double_conf(const char *conf_dir, const char *legacy)
+static void test_double_conf(const char *conf_dir)
 {
 	char text[2 * PATH_MAX], want[PATH_MAX + 64], other[PATH_MAX + 64], explicit[PATH_MAX + 64];
 
 	snprintf(want, sizeof(want), "%s/fromdouble", dt_base);
 	snprintf(text, sizeof(text), "# the double's own file\nstate = %s\nbogus line\n", want);
 	write_file(conf_dir, "ihk-double.conf", text);
-	state_dir_is(want, "ihk-double.conf beside mckernel.conf wins over its old keys");
+	state_dir_is(want, "ihk-double.conf beside mckernel.conf (a bad line ignored)");
 	write_file(conf_dir, "ihk-double.conf", "state = relative/dir\n");
-	state_dir_is(legacy, "a relative state in ihk-double.conf is refused (older keys used)");
+	state_dir_is(MCK_STATEDIR "/ihk-double",
+		     "a relative state in ihk-double.conf is refused (the built-in default)");
 
 	snprintf(other, sizeof(other), "%s/slurmetc", dt_base);
 	snprintf(text, sizeof(text), "state = %s/beside-slurm\n", dt_base);
@@ -709,7 +710,7 @@ static void test_double_conf(const char *conf_dir, const char *legacy)
 	unsetenv("SLURM_CONF");
 }
 
-/* Without the environment, configuration files name the node. */
+/* Without the environment, the double's own file names the node; mckernel.conf never does. */
 static void test_configuration(void)
 {
 	char conf[PATH_MAX + 64], text[3 * PATH_MAX], want[PATH_MAX + 64];
@@ -720,14 +721,20 @@ static void test_configuration(void)
 
 	snprintf(conf, sizeof(conf), "%s/mckernel.conf", dt_base);
 	snprintf(want, sizeof(want), "%s/fromconf", dt_base);
+	/* the keys mckernel.conf once had for the double: not read any more */
 	snprintf(text, sizeof(text), "ihk_double_state = %s\nihk_double_topology = %s\n",
 		 want, saved_topo ? saved_topo : "");
 	write_file(dt_base, "mckernel.conf", text);
 	setenv("SLURM_MCKERNEL_CONF", conf, 1);
 	unsetenv("IHK_DOUBLE_STATE");
 	unsetenv("IHK_DOUBLE_TOPOLOGY");
-	printf("# node from the older mckernel.conf keys\n");
-	state_dir_is(want, "ihk_double_state of mckernel.conf is used");
+	printf("# node from ihk-double.conf\n");
+	state_dir_is(MCK_STATEDIR "/ihk-double",
+		     "ihk_double_state in mckernel.conf names no node (the built-in default)");
+	snprintf(text, sizeof(text), "state = %s\ntopology = %s\n", want, saved_topo ? saved_topo : "");
+	write_file(dt_base, "mckernel.conf", "");
+	write_file(dt_base, "ihk-double.conf", text);
+	state_dir_is(want, "state of ihk-double.conf beside mckernel.conf is used");
 	setenv("SLURM_JOB_ID", "4711", 1);
 	is_int(I.ihk_reserve_cpu(0, cpu, 1), 0, "reserve a CPU on that node");
 	unsetenv("SLURM_JOB_ID");
@@ -740,20 +747,18 @@ static void test_configuration(void)
 		int big[] = { 8 };
 
 		is_int(I.ihk_reserve_cpu(0, big, 1), -EINVAL,
-		       "ihk_double_topology of mckernel.conf is used (CPU 8 absent)");
+		       "topology of ihk-double.conf is used (CPU 8 absent)");
 	}
-	printf("# node from ihk-double.conf\n");
-	test_double_conf(dt_base, want);
+	test_double_conf(dt_base);
 	snprintf(text, sizeof(text), "state = %s/fromdouble2\ntopology = %s\n", dt_base,
 		 saved_topo ? saved_topo : "");
-	write_file(dt_base, "mckernel.conf", "");
 	write_file(dt_base, "ihk-double.conf", text);
 	setenv("SLURM_MCKERNEL_CONF", conf, 1);
 	{
 		int big[] = { 8 }, seven[] = { 7 };
 
 		is_int(I.ihk_reserve_cpu(0, big, 1), -EINVAL,
-		       "topology of ihk-double.conf is used (CPU 8 absent)");
+		       "a fresh node of ihk-double.conf: its topology (CPU 8 absent)");
 		is_int(I.ihk_reserve_cpu(0, seven, 1), 0, "on the node ihk-double.conf names");
 		is_int(I.ihk_release_cpu(0, seven, 1), 0, "released again");
 	}
