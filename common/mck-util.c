@@ -74,8 +74,8 @@ int mck_write_file_atomic(const char *path, const char *data, size_t len,
 		off += w;
 	}
 	/*
-	 * No fsync: these files (job records, the topology cache, the double's
-	 * state) describe state that a power loss or node reboot wipes out
+	 * No fsync: these files (job records, the topology cache, a test
+	 * libihk's state) describe state that a power loss or node reboot wipes out
 	 * anyway; what matters is that readers never see a half-written file,
 	 * which the rename guarantees.
 	 */

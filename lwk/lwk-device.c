@@ -1,7 +1,8 @@
 /*
  * lwk-device.c: an instance's device file (/dev/mcosN): its path, its
  * owner and mode, and the processes holding it open. Real devices are
- * character devices, the IHK double's may be regular files: both work.
+ * character devices; a libihk without a kernel may make regular files:
+ * both work.
  * See lwk-internal.h.
  */
 #include "config.h"

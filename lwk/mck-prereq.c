@@ -1,6 +1,5 @@
 /* mck-prereq.c: the node prerequisites and the mckctl commands; see mck-prereq.h. */
 #include "config.h"
-#include <dlfcn.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -22,9 +21,6 @@
 #else
 #define MCK_IHK_SMP_MODULE "ihk_smp_" /* any architecture's */
 #endif
-
-/* What the double exports besides libihk (ihk/double/ihk-double.h). */
-#define MCK_IHK_DOUBLE_SYMBOL "ihk_double_state_dir"
 
 static const char *conf_name(const struct mck_config *cfg)
 {
@@ -73,21 +69,26 @@ int mck_prereq_objdump(const char *path_env, char *why, size_t len)
 	return -ENOENT;
 }
 
-int mck_prereq_modules(const char *modules_file, FILE *out, struct mck_error *err)
+static const char *const ihk_modules[] = { "ihk", MCK_IHK_SMP_MODULE, "mcctrl" };
+#define N_IHK_MODULES 3
+
+/* Which of ihk_modules modules_file lists; the count, or negative errno. */
+static int scan_modules(const char *modules_file, int found[N_IHK_MODULES], struct mck_error *err)
 {
-	static const char *const wanted[] = { "ihk", MCK_IHK_SMP_MODULE, "mcctrl" };
-	int found[3] = { 0, 0, 0 };
+	const char *const *wanted = ihk_modules;
 	char line[512];
 	FILE *f;
-	int i, missing = 0;
+	int i, n = 0;
 
+	for (i = 0; i < N_IHK_MODULES; i++)
+		found[i] = 0;
 	f = fopen(modules_file, "re");
 	if (!f)
 		return mck_fail(err, -errno, "cannot read %s: %s", modules_file, strerror(errno));
 	while (fgets(line, sizeof(line), f)) {
 		size_t len = strcspn(line, " \t\n");
 
-		for (i = 0; i < 3; i++) {
+		for (i = 0; i < N_IHK_MODULES; i++) {
 			size_t wl = strlen(wanted[i]);
 			/* "ihk_smp_" without an architecture matches any */
 			int prefix = wanted[i][wl - 1] == '_';
@@ -100,26 +101,36 @@ int mck_prereq_modules(const char *modules_file, FILE *out, struct mck_error *er
 				;
 	}
 	fclose(f);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < N_IHK_MODULES; i++)
+		n += found[i];
+	return n;
+}
+
+/* One line per module of ihk_modules not found; the count. */
+static int report_modules(const char *modules_file, const int found[N_IHK_MODULES], FILE *out)
+{
+	int i, missing = 0;
+
+	for (i = 0; i < N_IHK_MODULES; i++) {
+		const char *m = ihk_modules[i];
+
 		if (found[i])
 			continue;
 		missing++;
 		fprintf(out, "IHK module %s%s: not loaded (%s): load ihk.ko, ihk-smp-<arch>.ko "
 			"and mcctrl.ko from McKernel's kmod directory at node boot, in that order "
-			"(as mcreboot.sh does)\n", wanted[i], wanted[i][strlen(wanted[i]) - 1] == '_' ?
-			"<arch>" : "", modules_file);
+			"(as mcreboot.sh does)\n", m, m[strlen(m) - 1] == '_' ? "<arch>" : "",
+			modules_file);
 	}
 	return missing;
 }
 
-/* Do two paths name the same directory (both resolved; else compared as text)? */
-static int same_dir(const char *a, const char *b)
+int mck_prereq_modules(const char *modules_file, FILE *out, struct mck_error *err)
 {
-	char ra[PATH_MAX], rb[PATH_MAX];
+	int found[N_IHK_MODULES];
+	int rc = scan_modules(modules_file, found, err);
 
-	if (realpath(a, ra) && realpath(b, rb))
-		return !strcmp(ra, rb);
-	return !strcmp(a, b);
+	return rc < 0 ? rc : report_modules(modules_file, found, out);
 }
 
 /* What keeps path from being a directory, or NULL. */
@@ -238,17 +249,77 @@ static int check_mcexec(const struct mck_config *cfg, const char *conf, int verb
 	return 0;
 }
 
+/*
+ * The IHK modules, judged from what the real interfaces say: libihk's
+ * answer for device 0 (answers: its count, or negative errno; -ENOSYS when
+ * libihk did not load) and Linux's module list. When libihk answers and
+ * the list names none of the modules (IHK built into the kernel, or a
+ * libihk that needs no modules), there is nothing to load; otherwise each
+ * module the list lacks is one line. 0 when nothing is missing.
+ */
+static int check_modules(const char *modules_file, int answers, int verbose, FILE *out)
+{
+	struct mck_error err = { 0 };
+	int found[N_IHK_MODULES];
+	int n = scan_modules(modules_file, found, &err), r;
+
+	if (answers >= 0 && n <= 0) {
+		if (verbose && n < 0)
+			fprintf(out, "ok: IHK modules: libihk answers for device 0 (%s)\n", err.msg);
+		else if (verbose)
+			fprintf(out, "ok: IHK modules: libihk answers for device 0 and %s lists "
+				"none of them (IHK built into the kernel, or a libihk that needs no "
+				"modules)\n", modules_file);
+		return 0;
+	}
+	if (n < 0) {
+		fprintf(out, "IHK modules: %s: run mckctl prereq on the node itself\n", err.msg);
+		return 1;
+	}
+	r = report_modules(modules_file, found, out);
+	if (!r && verbose)
+		fprintf(out, "ok: IHK modules loaded (%s)\n", modules_file);
+	return r;
+}
+
+/* device_dir and the mcd0 in it (mcosN follow at boot); answers as above. */
+static int check_device_dir(const struct mck_config *cfg, const char *conf, int answers,
+			    int verbose, FILE *out)
+{
+	char path[PATH_MAX];
+	const char *dir_why;
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/mcd0", cfg->device_dir);
+	if ((dir_why = dir_problem(cfg->device_dir))) {
+		fprintf(out, "device_dir %s: %s: set 'device_dir' in %s to where IHK creates "
+			"mcd0 (/dev)\n", cfg->device_dir, dir_why, conf);
+		return 1;
+	}
+	if (lstat(path, &st)) {
+		if (answers >= 0)
+			fprintf(out, "IHK device %s: %s: libihk answers for device 0, so IHK "
+				"created mcd0 elsewhere: set 'device_dir' in %s to that directory\n",
+				path, strerror(errno), conf);
+		else
+			fprintf(out, "IHK device %s: %s: load ihk-smp-<arch>.ko (it creates mcd0), "
+				"or set 'device_dir' in %s to where IHK creates it\n", path,
+				strerror(errno), conf);
+		return 1;
+	}
+	if (verbose)
+		fprintf(out, "ok: IHK device %s\n", path);
+	return 0;
+}
+
 int mck_prereq_check(const struct mck_config *cfg, const char *modules_file,
 		     const char *path_env, int verbose, FILE *out)
 {
-	const char *conf = conf_name(cfg), *dir_why;
-	int (*double_dir)(char *buf, size_t len);
-	char double_dev[PATH_MAX] = "";
+	const char *conf = conf_name(cfg);
 	struct mck_ihk ihk;
 	struct mck_error err = { 0 };
-	char path[PATH_MAX], why[PATH_MAX + 300];
-	struct stat st;
-	int missing = 0, loaded = 0, modules_ok = 1;
+	char why[PATH_MAX + 300];
+	int missing = 0, loaded = 0, answers = -ENOSYS, r;
 
 	/* objdump: mcexec runs it on every program it loads */
 	if (mck_prereq_objdump(path_env, why, sizeof(why)) == 0) {
@@ -259,7 +330,7 @@ int mck_prereq_check(const struct mck_config *cfg, const char *modules_file,
 		fprintf(out, "%s\n", why);
 	}
 
-	/* libihk: loadable, every call resolves */
+	/* libihk: loadable, every call resolves; device 0 answers through it (root) */
 	if (mck_ihk_open(&ihk, cfg->libihk, &err)) {
 		missing++;
 		fprintf(out, "libihk %s: %s (%s)\n", cfg->libihk, err.msg, conf);
@@ -267,71 +338,24 @@ int mck_prereq_check(const struct mck_config *cfg, const char *modules_file,
 		loaded = 1;
 		if (verbose)
 			fprintf(out, "ok: libihk %s provides every IHK call\n", cfg->libihk);
+		answers = ihk.ihk_get_num_os_instances(0);
+		mck_ihk_close(&ihk);
 	}
 
-	/* the kernel modules, unless the library stands in for them */
-	if (loaded && (double_dir = (int (*)(char *, size_t))dlsym(ihk.handle,
-							     MCK_IHK_DOUBLE_SYMBOL))) {
-		if (double_dir(double_dev, sizeof(double_dev) - 4) == 0)
-			strcat(double_dev, "/dev");
-		else
-			double_dev[0] = '\0';
-		if (verbose)
-			fprintf(out, "ok: IHK modules: provided by the IHK double (libihk exports %s)\n",
-				MCK_IHK_DOUBLE_SYMBOL);
-	} else {
-		int r = mck_prereq_modules(modules_file, out, &err);
-
-		if (r < 0) {
-			missing++;
-			modules_ok = 0;
-			fprintf(out, "IHK modules: %s: run mckctl prereq on the node itself\n", err.msg);
-		} else if (r > 0) {
-			missing += r;
-			modules_ok = 0;
-		} else if (verbose) {
-			fprintf(out, "ok: IHK modules loaded (%s)\n", modules_file);
-		}
-	}
-
-	/* IHK device 0 answers through libihk (needs the modules; root) */
-	if (loaded && modules_ok) {
-		int r = ihk.ihk_get_num_os_instances(0);
-
-		if (r < 0) {
+	/* the kernel modules; then device 0, which needs them */
+	r = check_modules(modules_file, answers, verbose, out);
+	missing += r;
+	if (loaded && !r) {
+		if (answers < 0) {
 			missing++;
 			fprintf(out, "IHK device 0: libihk cannot query it: %s (%d): load the IHK "
-				"modules and run mckctl as root\n", strerror(-r), r);
+				"modules and run mckctl as root\n", strerror(-answers), answers);
 		} else if (verbose) {
-			fprintf(out, "ok: IHK device 0 answers (%d instance%s)\n", r, r == 1 ? "" : "s");
+			fprintf(out, "ok: IHK device 0 answers (%d instance%s)\n", answers,
+				answers == 1 ? "" : "s");
 		}
 	}
-	if (loaded)
-		mck_ihk_close(&ihk);
-
-	/* the device directory and mcd0 in it (mcosN follow at boot) */
-	snprintf(path, sizeof(path), "%s/mcd0", cfg->device_dir);
-	if (*double_dev && !same_dir(cfg->device_dir, double_dev)) {
-		missing++;
-		fprintf(out, "device_dir %s: the IHK double creates its devices in %s: set "
-			"'device_dir = %s' in %s\n", cfg->device_dir, double_dev, double_dev, conf);
-	} else if (*double_dev && stat(cfg->device_dir, &st) && errno == ENOENT) {
-		/* a node of the double fresh from boot: its first change creates mcd0 */
-		if (verbose)
-			fprintf(out, "ok: IHK device %s: created by the IHK double at its first "
-				"change\n", path);
-	} else if ((dir_why = dir_problem(cfg->device_dir))) {
-		missing++;
-		fprintf(out, "device_dir %s: %s: set 'device_dir' in %s to where IHK creates "
-			"mcd0 (/dev)\n", cfg->device_dir, dir_why, conf);
-	} else if (lstat(path, &st)) {
-		missing++;
-		fprintf(out, "IHK device %s: %s: load ihk-smp-<arch>.ko (it creates mcd0), "
-			"or set 'device_dir' in %s to where IHK creates it\n", path,
-			strerror(errno), conf);
-	} else if (verbose) {
-		fprintf(out, "ok: IHK device %s\n", path);
-	}
+	missing += check_device_dir(cfg, conf, answers, verbose, out);
 
 	/* the kernel image and mcexec */
 	if (usable_file(cfg->image, R_OK)) {
@@ -392,7 +416,7 @@ int mck_prereq_command(int argc, char **argv, const char *config, const char *pa
 
 	if (mck_config_load(config, partition, &cfg, &err))
 		return say("%s", err.msg);
-	/* libihk (the double) reads the same configuration as mckctl */
+	/* whatever libihk reads beside the configuration: the same one as mckctl */
 	if (*cfg.path)
 		setenv("SLURM_MCKERNEL_CONF", cfg.path, 1);
 

@@ -60,11 +60,12 @@ int mck_prereq_mcexec_uti(const char *path, struct mck_error *err);
 
 /*
  * Every prerequisite of the node configured by cfg: objdump on path_env
- * (a PATH value), the IHK modules (modules_file; not checked when the
- * configured libihk is the IHK double, which exports ihk_double_state_dir
- * and stands in for the modules), libihk loadable with every call, IHK
- * device 0 reachable through it, device_dir and its mcd0, image, mcexec
- * (and, with mcexec_uti = yes, that it is built with UTI).
+ * (a PATH value), libihk loadable with every call, the IHK modules
+ * (modules_file; none need be listed when libihk answers for device 0:
+ * IHK built into the kernel, or a libihk that needs no modules), IHK
+ * device 0 reachable through libihk, device_dir and its mcd0, image,
+ * mcexec (and, with mcexec_uti = yes, that it is built with UTI). Only
+ * libihk's own interface and Linux's are asked, whichever libihk it is.
  * One line per missing item to out ("WHAT: PROBLEM: FIX"); verbose also
  * prints "ok: WHAT" for each item present. Returns the number missing.
  */

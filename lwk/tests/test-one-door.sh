@@ -1,7 +1,9 @@
 #!/bin/sh
 # test-one-door: lwk (mckctl, mck-healthcheck) is the only door to IHK:
 # the SPANK plugin, mck-prologue and mck-epilogue neither link libihk nor
-# can load it (no dlopen), and call no IHK function.
+# can load it (no dlopen), and call no IHK function. And the door opens on
+# whatever libihk is configured: no production program names the IHK
+# double (no symbol of its own, no setting of it).
 . "$top_srcdir/lwk/tests/lib.sh"
 
 PLUGIN=$top_builddir/spank-plugin/.libs/spank_mckernel.so
@@ -17,4 +19,10 @@ for f in "$PLUGIN" "$PROLOGUE" "$EPILOGUE"; do
 	! grep -q ihk_ "$T/undef"; ok $? "$name calls no IHK function"
 done
 nm -D --undefined-only "$MCKCTL" | grep -qw dlopen; ok $? "mckctl is the one that loads libihk"
+for f in "$PLUGIN" "$PROLOGUE" "$EPILOGUE" "$MCKCTL" "$top_builddir/lwk/mck-healthcheck" \
+	"$top_builddir/hwloc-maps/mck-maps"; do
+	[ -e "$f" ] || { ok 1 "$(basename "$f") is built"; continue; }
+	! grep -aqi -e 'ihk_double' -e 'ihk-double' -e 'IHK double' "$f"
+	ok $? "$(basename "$f") names nothing of the IHK double"
+done
 finish

@@ -1,13 +1,18 @@
 #!/bin/sh
-# test-prereq: `mckctl prereq` on a node of the IHK double: every
-# prerequisite present (exit 0, nothing printed), then each one missing in
-# turn (exit 1, exactly one line naming it and what to fix), then several.
-# The IHK modules themselves are covered by test-prereq (C): the double
-# stands in for them here.
+# test-prereq: `mckctl prereq` on a node of the IHK double: a node fresh
+# from boot lacks its device until `ihk-double-ctl init` (the modules'
+# loading at boot); then every prerequisite present (exit 0, nothing
+# printed), then each one missing in turn (exit 1, exactly one line naming
+# it and what to fix), then several. prereq asks libihk and Linux only,
+# never whether libihk is the double; the IHK modules themselves are
+# covered by test-prereq (C).
 . "$top_srcdir/lwk/tests/lib.sh"
 
 MCEXEC=$top_builddir/lwk/mcexec/mcexec
-[ -x "$MCEXEC" ] || { echo "# missing $MCEXEC" >&2; exit 99; }
+CTL=$top_builddir/ihk/double/ihk-double-ctl
+for f in "$MCEXEC" "$CTL"; do
+	[ -x "$f" ] || { echo "# missing $f" >&2; exit 99; }
+done
 echo "mcexec = $MCEXEC" >> "$CONF"
 
 # objdump of our own: the test does not depend on binutils being installed
@@ -27,10 +32,18 @@ conf_with() {
 
 "$MCKCTL" --help | grep -q "^  prereq "; ok $? "--help lists prereq"
 
+# a node of the double fresh from boot: no device file yet
+prereq "$CONF"; test $? -eq 1 && test "$(lines)" = 1 &&
+	grep -q "^device_dir $DEV: No such file or directory: set 'device_dir' in $CONF to where IHK creates mcd0" "$T/out"
+ok $? "a fresh node of the double: its device_dir is missing, one line ($(cat "$T/out"))"
+SLURM_MCKERNEL_CONF=$CONF "$CTL" init; ok $? "ihk-double-ctl init (ihk-double.conf beside mckernel.conf)"
+test -e "$DEV/mcd0"; ok $? "init made $DEV/mcd0"
+
 prereq "$CONF"; ok $? "everything present: exit 0 ($(cat "$T/out" "$T/err"))"
 test ! -s "$T/out"; ok $? "everything present: nothing printed"
 PATH=$T/bin "$MCKCTL" --config "$CONF" prereq --verbose > "$T/out"; ok $? "--verbose: exit 0"
-grep -q "^ok: IHK modules: provided by the IHK double" "$T/out"; ok $? "--verbose: says the double stands in for the modules"
+grep -q "^ok: IHK modules: libihk answers for device 0" "$T/out" && ! grep -q 'IHK double' "$T/out"
+ok $? "--verbose: the modules judged without naming the double ($(grep '^ok: IHK modules' "$T/out"))"
 test "$(grep -c '^ok: ' "$T/out")" -eq 8; ok $? "--verbose: eight items checked, mcexec_uti the last ($(lines))"
 grep -q "^ok: mcexec_uti = no; mcexec " "$T/out"; ok $? "--verbose: mcexec_uti against the binary"
 
@@ -50,10 +63,10 @@ ok $? "no image: one line saying what to set ($(cat "$T/out"))"
 prereq "$(conf_with image "$T")"; test $? -eq 1 && grep -q "^image $T: Is a directory" "$T/out"
 ok $? "an image that is a directory"
 
-# libihk: missing, and not a library. Without the double the IHK modules
-# are looked for in /proc/modules: those this machine lacks are reported too.
-# (No /proc/modules, as in some containers: one line says it cannot be read.)
-# The device directory of the double's fresh node is then missing as well.
+# libihk: missing, and not a library. With no libihk to answer, the IHK
+# modules are looked for in /proc/modules: those this machine lacks are
+# reported too. (No /proc/modules, as in some containers: one line says it
+# cannot be read.)
 mods=0
 for m in 'ihk ' ihk_smp_ 'mcctrl '; do
 	grep -q "^$m" /proc/modules 2>/dev/null || mods=$((mods + 1))
@@ -62,9 +75,8 @@ done
 prereq "$(conf_with libihk "$T/missing.so")"; test $? -eq 1; ok $? "no libihk: exit 1"
 test "$(grep -c '^libihk ' "$T/out")" = 1 && grep -q "^libihk $T/missing.so: cannot load libihk from $T/missing.so" "$T/out"
 ok $? "no libihk: one line naming it ($(head -n 1 "$T/out"))"
-test "$(grep -c '^IHK module' "$T/out")" = "$mods" && grep -q "^device_dir $DEV: No such file" "$T/out" &&
-	test "$(lines)" = $((2 + mods))
-ok $? "no libihk: the modules ($mods lines) and the device dir reported, nothing else"
+test "$(grep -c '^IHK module' "$T/out")" = "$mods" && test "$(lines)" = $((1 + mods))
+ok $? "no libihk: the modules ($mods lines) reported, nothing else"
 prereq "$(conf_with libihk "$T/mckernel.img")"; test $? -eq 1 && grep -q "^libihk $T/mckernel.img: cannot load" "$T/out"
 ok $? "a libihk that is not a library"
 
@@ -76,16 +88,21 @@ cp "$MCEXEC" "$T/mcexec-noexec" && chmod 0644 "$T/mcexec-noexec"
 prereq "$(conf_with mcexec "$T/mcexec-noexec")"; test $? -eq 1 && grep -q "^mcexec $T/mcexec-noexec: Permission denied" "$T/out"
 ok $? "mcexec not executable ($(cat "$T/out"))"
 
-# device dir: the double's devices are in ihk_double_state/dev
-prereq "$(conf_with device_dir "$T/elsewhere")"; test $? -eq 1; ok $? "device_dir elsewhere than the double's: exit 1"
-test "$(lines)" = 1 && grep -q "^device_dir $T/elsewhere: the IHK double creates its devices in $T/ihk/dev: set 'device_dir = $T/ihk/dev'" "$T/out"
+# device dir: missing; a directory without mcd0 while libihk answers
+prereq "$(conf_with device_dir "$T/elsewhere")"; test $? -eq 1; ok $? "a missing device_dir: exit 1"
+test "$(lines)" = 1 && grep -q "^device_dir $T/elsewhere: No such file or directory: set 'device_dir' in $T/c.conf to where IHK creates mcd0" "$T/out"
 ok $? "device_dir: one line saying what to set ($(cat "$T/out"))"
+mkdir "$T/elsewhere"
+prereq "$(conf_with device_dir "$T/elsewhere")"; test $? -eq 1 && test "$(lines)" = 1 &&
+	grep -q "^IHK device $T/elsewhere/mcd0: No such file or directory: libihk answers for device 0, so IHK created mcd0 elsewhere: set 'device_dir' in $T/c.conf" "$T/out"
+ok $? "device_dir without mcd0 while libihk answers: one line ($(cat "$T/out"))"
 "$MCKCTL" --config "$CONF" boot --job 7 --uid 0 --gid 0 2>/dev/null && "$MCKCTL" --config "$CONF" teardown --job 7 2>/dev/null
 ok $? "the double's node touched by a boot (its devices exist now)"
 prereq "$CONF"; ok $? "after a boot and teardown: everything present"
 mv "$DEV/mcd0" "$T/mcd0.away"
-prereq "$CONF"; test $? -eq 1 && test "$(lines)" = 1 && grep -q "^IHK device $DEV/mcd0: No such file or directory: load ihk-smp-<arch>.ko" "$T/out"
-ok $? "no mcd0: one line saying to load ihk-smp ($(cat "$T/out"))"
+prereq "$(conf_with libihk "$T/missing.so")"; test $? -eq 1 &&
+	grep -q "^IHK device $DEV/mcd0: No such file or directory: load ihk-smp-<arch>.ko" "$T/out"
+ok $? "no mcd0 and no libihk to answer: the line says to load ihk-smp ($(grep '^IHK device' "$T/out"))"
 mv "$T/mcd0.away" "$DEV/mcd0"
 
 # several missing at once: one line each
