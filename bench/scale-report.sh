@@ -1,0 +1,141 @@
+#!/bin/sh
+# scale-report.sh DAT DIR: the report of bench-scale.sh from its data file
+# (N latency start_mck start_plain end_mck end_plain prolog_slowest
+# prolog_median, seconds): DIR/scale.md (table, fits, goals), DIR/scale.png
+# (gnuplot) and RESULT lines on stdout. A kept scale.dat gives the same
+# report again.
+set -u
+DAT=$1
+DIR=$2
+[ -s "$DAT" ] || { echo "scale-report: no data in $DAT" >&2; exit 1; }
+# columns 9 and 10: start and end added (--mckernel minus plain)
+ADDED=$DIR/scale.added
+awk '$1 !~ /^#/ { print $0, $3 - $4, $5 - $6 }' "$DAT" >"$ADDED"
+
+# fit LATENCY COLUMN: how the column grows with N. Least squares of flat
+# (a), log (a + b log2 N) and linear (a + b N); a model with a slope is
+# named only when its corrected AIC beats the flat one by more than 2.
+fit() {
+	awk -v lat="$1" -v col="$2" '
+	$2 == lat { n++; x[n] = $1; y[n] = $col }
+	function f(k, v) { return k == 1 ? log(v) / log(2) : v }
+	function ls(k,   i, sx, sy, sxx, sxy, r, rss, p) { # k: 0 flat, 1 log2 N, 2 N
+		sx = sy = sxx = sxy = 0
+		for (i = 1; i <= n; i++) { sx += f(k, x[i]); sy += y[i]; sxx += f(k, x[i]) ^ 2; sxy += f(k, x[i]) * y[i] }
+		if (k == 0 || n * sxx - sx * sx == 0) { B[k] = 0; A[k] = sy / n }
+		else { B[k] = (n * sxy - sx * sy) / (n * sxx - sx * sx); A[k] = (sy - B[k] * sx) / n }
+		rss = 0
+		for (i = 1; i <= n; i++) { r = y[i] - A[k] - B[k] * f(k, x[i]); rss += r * r }
+		if (rss < 1e-12) rss = 1e-12
+		p = k == 0 ? 1 : 2
+		return n * log(rss / n) + 2 * p + (n - p - 1 > 0 ? 2 * p * (p + 1) / (n - p - 1) : 0)
+	}
+	END {
+		if (n < 3) { printf "too few N to fit"; exit }
+		best = 0; ab = ls(0)
+		a = ls(1); if (a < ab - 2) { best = 1; ab = a }
+		a = ls(2); if (a < ab - 2) { best = 2; ab = a }
+		if (best == 0) printf "flat, %.3f s (slopes: %+.3f s per doubling of N, %+.4f s per node; neither fits better)", A[0], B[1], B[2]
+		else if (best == 1) printf "log N, %.3f %+.3f s per doubling of N (linear, %+.4f s per node, fits worse)", A[1], B[1], B[2]
+		else printf "linear, %.3f %+.4f s per node (log N, %+.3f s per doubling, fits worse)", A[2], B[2], B[1]
+	}' "$ADDED"
+}
+
+# goals LATENCY: smallest and largest N, start and end added at each, the
+# start ratio's lowest and highest over N
+goals() {
+	awk -v lat="$1" '
+	$2 == lat {
+		if (!seen || $1 < n0) { n0 = $1; s0 = $9; e0 = $10 }
+		if (!seen || $1 > n1) { n1 = $1; s1 = $9; e1 = $10 }
+		r = $4 > 0 ? $3 / $4 : 0
+		if (!seen || r < rmin) rmin = r
+		if (!seen || r > rmax) rmax = r
+		seen = 1
+	}
+	END { printf "%d %d %.4f %.4f %.4f %.4f %.3f %.3f\n", n0, n1, s0, s1, e0, e1, rmin, rmax }' "$ADDED"
+}
+
+table() {
+	awk '{
+		if ($2 != last) {
+			if (last != "") print ""
+			printf "Latency **%s**:\n\n", $2
+			print "| N | start --mckernel | start plain | ratio | added | end --mckernel | end plain | ratio | added | slowest node prologue | start added - slowest prologue |"
+			print "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+			last = $2
+		}
+		printf "| %d | %.3f | %.3f | %.2f | %.3f | %.3f | %.3f | %.2f | %.3f | %.3f | %.3f |\n", $1, $3, $4, ($4 > 0 ? $3 / $4 : 0), $9, $5, $6, ($6 > 0 ? $5 / $6 : 0), $10, $7, $9 - $7
+	}' "$ADDED"
+}
+
+lats=$(awk '{ if (!s[$2]++) print $2 }' "$ADDED")
+: >"$DIR/scale.results"
+{
+	echo "# How the cost of --mckernel grows with the job (make bench-scale)"
+	echo
+	sed -n 's/^# \([0-9][0-9][0-9][0-9]-.*\)/Run: \1./p' "$DAT"
+	echo "Seconds, medians of the rounds; *added* = --mckernel minus plain; start ="
+	echo "srun called until the last rank runs; end = last rank ended until every"
+	echo "node is idle again; slowest node prologue = the longest mck-prologue of"
+	echo "the job (its lifecycle log). Latency: the IHK double's model: zero;"
+	echo "fixed = every IHK step at the middle of its observed range on every"
+	echo "node; observed = the observed ranges with their jitter."
+	echo
+	table
+	echo
+	echo "How the added time grows (fit over N):"
+	echo
+	for lat in $lats; do
+		# shellcheck disable=SC2046
+		set -- $(goals "$lat")
+		echo "- latency $lat: start: $(fit "$lat" 9); end: $(fit "$lat" 10)."
+		awk -v lat="$lat" -v n0="$1" -v n1="$2" -v s0="$3" -v s1="$4" -v e0="$5" -v e1="$6" -v rmin="$7" -v rmax="$8" \
+			-v res="$DIR/scale.results" 'BEGIN {
+			g = s0 != 0 ? (s1 - s0) / (s0 < 0 ? -s0 : s0) : 0
+			printf "  Start added at N = %d vs N = %d: %.3f s vs %.3f s (%+.1f%%); end added %.3f s vs %.3f s; start ratio to plain %.2f to %.2f over N.\n",
+				n1, n0, s1, s0, 100 * g, e1, e0, rmin, rmax
+			printf "RESULT|6 scale@%s|start added, N = %d vs N = %d|%.3f|s|%.3f|%.4f|<= 1.10|%s\n", lat, n1, n0, s1, s0, (s0 != 0 ? s1 / s0 : 0), (g <= 0.10 ? "met" : "MISSED") >>res
+			printf "RESULT|6 scale@%s|end added, N = %d vs N = %d|%.3f|s|%.3f|%.4f||\n", lat, n1, n0, e1, e0, (e0 != 0 ? e1 / e0 : 0) >>res
+			printf "RESULT|6 scale@%s|start ratio to plain, highest vs lowest over N|%.3f||%.3f|%.4f||\n", lat, rmax, rmin, (rmin > 0 ? rmax / rmin : 0) >>res
+		}'
+	done
+} >"$DIR/scale.md"
+cat "$DIR/scale.results"
+
+# The plot, by N (log2 axis), one line per latency: the start's added
+# seconds relative to the smallest N (with the 1.10 goal), the start's
+# added seconds with the slowest node's prologue, the end's added seconds.
+if command -v gnuplot >/dev/null; then
+	{
+		echo "set terminal pngcairo size 1500,500 font ',10' noenhanced"
+		echo "set output '$DIR/scale.png'"
+		echo "set multiplot layout 1,3 title 'slurm-mckernel: what --mckernel adds to a job of N nodes (medians; IHK double latency zero, fixed, observed)'"
+		echo "set logscale x 2; set xlabel 'nodes (N)'; set grid; set key top left"
+		echo "set ylabel 'start added / start added at the smallest N'"
+		printf "plot 1.10 with lines dashtype 3 lc rgb 'red' title 'goal 1.10'"
+		for lat in $lats; do
+			b=$(awk -v l="$lat" '$2 == l { if (!s || $1 < n) { n = $1; v = $9 }; s = 1 } END { print v }' "$ADDED")
+			printf ", '%s' using 1:(strcol(2) eq '%s' ? \$9 / %s : 1/0) with linespoints title 'start, %s'" "$ADDED" "$lat" "$b" "$lat"
+		done
+		echo
+		echo "set logscale y; set ylabel 'seconds added to the start (log)'"
+		printf "plot "
+		sep=
+		for lat in $lats; do
+			printf "%s'%s' using 1:(strcol(2) eq '%s' && \$9 > 0 ? \$9 : 1/0) with linespoints title 'start added, %s', '%s' using 1:(strcol(2) eq '%s' && \$7 > 0 ? \$7 : 1/0) with lines dashtype 2 title 'slowest prologue, %s'" \
+				"$sep" "$ADDED" "$lat" "$lat" "$ADDED" "$lat" "$lat"
+			sep=", "
+		done
+		echo
+		echo "unset logscale y; set ylabel 'seconds added to the end (last rank to idle)'"
+		printf "plot "
+		sep=
+		for lat in $lats; do
+			printf "%s'%s' using 1:(strcol(2) eq '%s' ? \$10 : 1/0) with linespoints title 'end added, %s'" "$sep" "$ADDED" "$lat" "$lat"
+			sep=", "
+		done
+		echo
+		echo "unset multiplot"
+	} | gnuplot || { echo "scale-report: gnuplot failed" >&2; exit 1; }
+fi
