@@ -102,6 +102,8 @@ static double median(const double *v, int n)
 	return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
 }
 
+static double last_cpu_ms;	/* CPU time (user + system) of the last run() */
+
 /* Run argv with envp, output to outfile; wall ms and peak RSS (KiB). */
 static int run(char *const argv[], char *const envp[], double *ms, long *rss_kb)
 {
@@ -125,6 +127,8 @@ static int run(char *const argv[], char *const envp[], double *ms, long *rss_kb)
 		if (errno != EINTR)
 			die("wait4: %s", strerror(errno));
 	*ms = mck_now_ms() - t0;
+	last_cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+		      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 	if (rss_kb && ru.ru_maxrss > *rss_kb)
 		*rss_kb = ru.ru_maxrss;
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
@@ -370,6 +374,7 @@ static void setup(const char *builddir, const char *srcdir)
 
 struct series {
 	double ms[MAX_ROUNDS];
+	double cpu[MAX_ROUNDS];	/* CPU time of the same runs */
 	int n;
 	long rss_a, rss_b;	/* peak RSS of the two halves (KiB) */
 };
@@ -379,14 +384,16 @@ static void candidate(struct series *s, int mck, int round)
 	char store[10][PATH_MAX + 64], *env[10];
 	char *argv[2] = { NULL, NULL };
 	unsigned long job = next_job++;
-	double a, b;
+	double a, b, cpu;
 
 	slurmd_env(env, store, job, mck, 0);
 	argv[0] = prologue;
 	run(argv, env, &a, &s->rss_a);
+	cpu = last_cpu_ms;
 	slurmd_env(env, store, job, mck, 1);
 	argv[0] = epilogue;
 	run(argv, env, &b, &s->rss_b);
+	s->cpu[s->n] = cpu + last_cpu_ms;
 	s->ms[s->n++] = a + b;
 	if (mck && round >= 0) {
 		read_log(round);
@@ -555,6 +562,11 @@ static void series_zero(long rounds)
 	       "< 50 ms", c < 50);
 	result(sec, "prologue+epilogue, job without --mckernel vs --mckernel job", p, "ms", c,
 	       NULL, 0);
+	/* what N nodes' prologues ask of a machine that runs them all (bench-scale) */
+	printf("CPU time (user + system) of prologue+epilogue: --mckernel job %.2f ms, without it %.2f ms\n",
+	       median(cand.cpu, cand.n), median(plain.cpu, plain.n));
+	result(sec, "CPU time of prologue+epilogue per job per node vs job without --mckernel",
+	       median(cand.cpu, cand.n), "ms", median(plain.cpu, plain.n), NULL, 0);
 
 	printf("\npeak RSS (KiB): prologue+mckctl boot %ld, epilogue+mckctl teardown %ld, baseline boot %ld, baseline stop %ld\n",
 	       cand.rss_a, cand.rss_b, basel.rss_a, basel.rss_b);

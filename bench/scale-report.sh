@@ -12,32 +12,36 @@ DIR=$2
 ADDED=$DIR/scale.added
 awk '$1 !~ /^#/ { print $0, $3 - $4, $5 - $6 }' "$DAT" >"$ADDED"
 
-# fit LATENCY COLUMN: how the column grows with N. Least squares of flat
-# (a), log (a + b log2 N) and linear (a + b N); a model with a slope is
-# named only when its corrected AIC beats the flat one by more than 2.
+# fit LATENCY COLUMN: how the column grows with N. Least squares of
+# log (a + b log2 N) and linear (a + b N). Flat when the better of them
+# changes by less than 10% of the smallest N's value (the goal's
+# tolerance) or 50 ms over the whole range; else the one with the smaller
+# residual, with its slope and R^2.
 fit() {
 	awk -v lat="$1" -v col="$2" '
-	$2 == lat { n++; x[n] = $1; y[n] = $col }
+	$2 == lat { n++; x[n] = $1; y[n] = $col; if (n == 1 || $1 < xmin) { xmin = $1; y0 = $col }; if (n == 1 || $1 > xmax) xmax = $1 }
 	function f(k, v) { return k == 1 ? log(v) / log(2) : v }
-	function ls(k,   i, sx, sy, sxx, sxy, r, rss, p) { # k: 0 flat, 1 log2 N, 2 N
+	function ls(k,   i, sx, sy, sxx, sxy, r) { # k: 1 log2 N, 2 N; sets A, B, RSS, R2
 		sx = sy = sxx = sxy = 0
 		for (i = 1; i <= n; i++) { sx += f(k, x[i]); sy += y[i]; sxx += f(k, x[i]) ^ 2; sxy += f(k, x[i]) * y[i] }
-		if (k == 0 || n * sxx - sx * sx == 0) { B[k] = 0; A[k] = sy / n }
-		else { B[k] = (n * sxy - sx * sy) / (n * sxx - sx * sx); A[k] = (sy - B[k] * sx) / n }
-		rss = 0
-		for (i = 1; i <= n; i++) { r = y[i] - A[k] - B[k] * f(k, x[i]); rss += r * r }
-		if (rss < 1e-12) rss = 1e-12
-		p = k == 0 ? 1 : 2
-		return n * log(rss / n) + 2 * p + (n - p - 1 > 0 ? 2 * p * (p + 1) / (n - p - 1) : 0)
+		B[k] = n * sxx - sx * sx == 0 ? 0 : (n * sxy - sx * sy) / (n * sxx - sx * sx)
+		A[k] = (sy - B[k] * sx) / n
+		RSS[k] = TSS = 0
+		for (i = 1; i <= n; i++) { r = y[i] - A[k] - B[k] * f(k, x[i]); RSS[k] += r * r; TSS += (y[i] - sy / n) ^ 2 }
+		R2[k] = TSS > 0 ? 1 - RSS[k] / TSS : 1
 	}
 	END {
 		if (n < 3) { printf "too few N to fit"; exit }
-		best = 0; ab = ls(0)
-		a = ls(1); if (a < ab - 2) { best = 1; ab = a }
-		a = ls(2); if (a < ab - 2) { best = 2; ab = a }
-		if (best == 0) printf "flat, %.3f s (slopes: %+.3f s per doubling of N, %+.4f s per node; neither fits better)", A[0], B[1], B[2]
-		else if (best == 1) printf "log N, %.3f %+.3f s per doubling of N (linear, %+.4f s per node, fits worse)", A[1], B[1], B[2]
-		else printf "linear, %.3f %+.4f s per node (log N, %+.3f s per doubling, fits worse)", A[2], B[2], B[1]
+		ls(1); ls(2)
+		k = RSS[1] <= RSS[2] ? 1 : 2
+		change = B[k] * (f(k, xmax) - f(k, xmin))
+		tol = 0.10 * (y0 < 0 ? -y0 : y0); if (tol < 0.05) tol = 0.05
+		if ((change < 0 ? -change : change) < tol)
+			printf "flat (%+.3f s from N = %d to %d, within %.3f s; %+.3f s per doubling of N)", change, xmin, xmax, tol, B[1]
+		else if (k == 1)
+			printf "log N: %.3f %+.3f s per doubling of N (R^2 %.2f; linear %+.4f s per node, R^2 %.2f)", A[1], B[1], R2[1], B[2], R2[2]
+		else
+			printf "linear: %.3f %+.4f s per node (R^2 %.2f; log N %+.3f s per doubling, R^2 %.2f)", A[2], B[2], R2[2], B[1], R2[1]
 	}' "$ADDED"
 }
 
