@@ -36,7 +36,8 @@ table() {
 		printf "%-12s %-8s %-72s %16s %16s %8s %-17s %s\n", $2, lat, substr($3, 1, 72), v, b, $7, $8, $9
 	}' "$@"
 }
-outs="$R/bench-plan.out $R/bench-node.out $R/bench-cluster.out"
+outs=
+for f in bench-plan.out bench-node.out bench-cluster.out; do [ -f "$R/$f" ] && outs="$outs $R/$f"; done
 {
 	echo "slurm-mckernel benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo "machine: $(uname -srm); $(nproc) CPUs: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo);" \
@@ -46,20 +47,20 @@ outs="$R/bench-plan.out $R/bench-node.out $R/bench-cluster.out"
 	echo "latency: the IHK double's model, zero or the timings observed on a real node"
 	echo
 	# shellcheck disable=SC2086
-	table $outs 2>/dev/null
+	table $outs
 } >"$R/latest.txt"
 echo
 cat "$R/latest.txt"
 echo "(written to $BUILD/$R/latest.txt)"
 
 # shellcheck disable=SC2086
-skipped=$(cat $outs 2>/dev/null | awk -F'|' '$1 == "RESULT" && $3 ~ /skipped/ { print $2 ": " $3 }')
+skipped=$(cat $outs | awk -F'|' '$1 == "RESULT" && $3 ~ /skipped/ { print $2 ": " $3 }')
 if [ -n "$skipped" ]; then
 	echo "make bench: not every item was measured:"
 	echo "$skipped" | sed 's/^/  /'
 	rc=1
 fi
 # shellcheck disable=SC2086
-missed=$(cat $outs 2>/dev/null | awk -F'|' '$1 == "RESULT" && $9 == "MISSED"' | wc -l)
+missed=$(cat $outs | awk -F'|' '$1 == "RESULT" && $9 == "MISSED"' | wc -l)
 [ "$missed" -eq 0 ] || echo "make bench: $missed goal(s) missed (see the verdict column)"
 exit $rc
