@@ -4,11 +4,17 @@
  *
  * slurm.conf is read simply: '#' starts a comment, a line is KEY=VALUE
  * words, keys are case-insensitive, the last global setting of a key wins,
- * lines of nodes, partitions and the like are skipped, Include lines are
- * not followed (a note says so).
+ * lines of nodes, partitions and the like are skipped. Include lines are
+ * followed as Slurm does: "Include FILE" (any case) reads FILE in place,
+ * a relative FILE is beside the including file, %c is the ClusterName set
+ * so far (in lower case). plugstack.conf's "include PATTERN" lines read
+ * every file PATTERN matches (glob, sorted; relative to the including
+ * file's directory; no match is no plugin), in place.
  */
 #include "config.h"
+#include <ctype.h>
 #include <errno.h>
+#include <glob.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,13 +27,16 @@
 
 enum {
 	K_PROLOGFLAGS, K_PROLOG, K_EPILOG, K_PET, K_SLURMDPARAMS, K_TASKPLUGIN,
-	K_PLUGSTACK, K_BATCHSTART, K_KILLONBADEXIT, K_NKEYS
+	K_PLUGSTACK, K_BATCHSTART, K_KILLONBADEXIT, K_CLUSTERNAME, K_NKEYS
 };
 
 static const char *const key_names[K_NKEYS] = {
 	"PrologFlags", "Prolog", "Epilog", "PrologEpilogTimeout", "SlurmdParameters",
-	"TaskPlugin", "PlugStackConfig", "BatchStartTimeout", "KillOnBadExit",
+	"TaskPlugin", "PlugStackConfig", "BatchStartTimeout", "KillOnBadExit", "ClusterName",
 };
+
+/* Include files nested deeper than this are a loop (Slurm would not end). */
+#define MCK_INCLUDE_DEPTH 16
 
 /* Lines whose words describe an entity, not global settings. */
 static const char *const entity_keys[] = {
@@ -36,14 +45,27 @@ static const char *const entity_keys[] = {
 
 struct setting {
 	char *value;	/* NULL: not set */
+	int line;	/* where it was set: see struct check */
+};
+
+/* A line of slurm.conf or of a file it includes. */
+struct place {
+	char *file;
 	int line;
 };
 
+/*
+ * Findings about lines of slurm.conf name them as (c->file, N): N > 0 is
+ * the place where[N - 1], which holds the real file (slurm.conf or an
+ * included file) and line; finding() prints that.
+ */
 struct check {
 	const char *file;	/* slurm.conf as named */
 	FILE *out;
 	int errors;
 	struct setting set[K_NKEYS];
+	struct place *where;
+	int n_where;
 };
 
 static void finding(struct check *c, const char *file, int line, const char *level,
@@ -58,6 +80,10 @@ static void finding(struct check *c, const char *file, int line, const char *lev
 		c->errors++;
 	if (!c->out)
 		return;	/* reading settings only */
+	if (file == c->file && line > 0 && line <= c->n_where) {
+		file = c->where[line - 1].file;
+		line = c->where[line - 1].line;
+	}
 	if (line > 0)
 		fprintf(c->out, "%s:%d: %s: ", file, line, level);
 	else
@@ -145,15 +171,126 @@ static char *unquote(char *v)
 	return v;
 }
 
-static int parse_slurm_conf(struct check *c, char *text)
+/* The place (file, line) as an index for struct setting and finding(); 0: no memory. */
+static int place(struct check *c, const char *file, int line)
+{
+	struct place *w = realloc(c->where, (c->n_where + 1) * sizeof(*w));
+
+	if (!w)
+		return 0;
+	c->where = w;
+	w[c->n_where].file = strdup(file);
+	if (!w[c->n_where].file)
+		return 0;
+	w[c->n_where].line = line;
+	return ++c->n_where;
+}
+
+static void free_check(struct check *c)
+{
+	int k;
+
+	for (k = 0; k < K_NKEYS; k++)
+		free(c->set[k].value);
+	for (k = 0; k < c->n_where; k++)
+		free(c->where[k].file);
+	free(c->where);
+}
+
+/* PATH relative to the directory of FROM unless absolute; malloc'd. */
+static char *relative_to(const char *from, const char *path)
+{
+	const char *slash = strrchr(from, '/');
+	char *out = NULL;
+
+	if (path[0] == '/' || !slash) {
+		out = strdup(path);
+	} else if (asprintf(&out, "%.*s/%s", (int)(slash - from), from, path) < 0) {
+		out = NULL;
+	}
+	return out;
+}
+
+/*
+ * *out: an Include name with %c replaced by the ClusterName set so far, in
+ * lower case (malloc'd). 0, 1 when a finding says why not, -ENOMEM.
+ */
+static int include_name(struct check *c, const char *name, int at, char **out)
+{
+	const char *cluster = c->set[K_CLUSTERNAME].value;
+	size_t len = strlen(name) + 1, i, o = 0;
+
+	if (strstr(name, "%c") && !cluster) {
+		finding(c, c->file, at, "error", "Include %s: %%c needs ClusterName set before "
+			"this line (Slurm cannot read it): set ClusterName first", name);
+		return 1;
+	}
+	for (i = 0; name[i]; i++)
+		if (name[i] == '%' && name[i + 1] == 'c')
+			len += strlen(cluster);
+	*out = malloc(len);
+	if (!*out)
+		return -ENOMEM;
+	for (i = 0; name[i]; i++) {
+		if (name[i] == '%' && name[i + 1] == 'c') {
+			for (const char *p = cluster; *p; p++)
+				(*out)[o++] = (char)tolower((unsigned char)*p);
+			i++;
+		} else {
+			(*out)[o++] = name[i];
+		}
+	}
+	(*out)[o] = '\0';
+	return 0;
+}
+
+static int parse_slurm_file(struct check *c, const char *file, int depth);
+
+/* An Include line of FILE (its place AT): read the file it names, in place. */
+static int parse_include(struct check *c, const char *file, int at, char *words, int depth)
+{
+	char *name = next_word(&words), *expanded, *path;
+	int rc = 0;
+
+	if (!name) {
+		finding(c, c->file, at, "error", "Include names no file: remove the line or "
+			"name the file");
+		return 0;
+	}
+	if (depth >= MCK_INCLUDE_DEPTH) {
+		finding(c, c->file, at, "error", "Include %s: files nested more than %d deep "
+			"(a file that includes itself?): remove the loop", name,
+			MCK_INCLUDE_DEPTH);
+		return 0;
+	}
+	rc = include_name(c, name, at, &expanded);
+	if (rc)
+		return rc < 0 ? rc : 0;
+	path = relative_to(file, expanded);
+	free(expanded);
+	if (!path)
+		return -ENOMEM;
+	rc = parse_slurm_file(c, path, depth + 1);
+	if (rc > 0) {
+		finding(c, c->file, at, "error", "Include %s: cannot read %s: %s (Slurm does "
+			"not start without it): create it or fix the line", name, path,
+			strerror(rc));
+		rc = 0;
+	}
+	free(path);
+	return rc;
+}
+
+/* The settings of TEXT, the contents of FILE. */
+static int parse_slurm_conf(struct check *c, const char *file, char *text, int depth)
 {
 	char *line = text, *next;
-	int lineno = 0;
+	int lineno = 0, rc;
 	size_t i;
 
 	for (; line; line = next) {
 		char *p, *w;
-		int k;
+		int k, at;
 
 		next = strchr(line, '\n');
 		if (next)
@@ -165,9 +302,14 @@ static int parse_slurm_conf(struct check *c, char *text)
 		if (!w)
 			continue;
 		if (!strchr(w, '=')) {
-			if (!strcasecmp(w, "Include"))
-				finding(c, c->file, lineno, "note", "Include %s not read: check the "
-					"settings it holds by hand", *p ? p : "");
+			if (strcasecmp(w, "Include"))
+				continue;
+			at = place(c, file, lineno);
+			if (!at)
+				return -ENOMEM;
+			rc = parse_include(c, file, at, p, depth);
+			if (rc < 0)
+				return rc;
 			continue;
 		}
 		for (i = 0; i < sizeof(entity_keys) / sizeof(entity_keys[0]); i++)
@@ -187,13 +329,30 @@ static int parse_slurm_conf(struct check *c, char *text)
 					continue;
 				free(c->set[k].value);
 				c->set[k].value = strdup(unquote(eq + 1));
-				if (!c->set[k].value)
+				c->set[k].line = place(c, file, lineno);
+				if (!c->set[k].value || !c->set[k].line)
 					return -ENOMEM;
-				c->set[k].line = lineno;
 			}
 		}
 	}
 	return 0;
+}
+
+/*
+ * Read FILE's settings: 0, a positive errno when FILE cannot be read (the
+ * caller says what that means), a negative errno when out of memory.
+ */
+static int parse_slurm_file(struct check *c, const char *file, int depth)
+{
+	struct mck_error err = { 0 };
+	char *text = NULL;
+	int rc;
+
+	if (mck_read_file(file, &text, NULL, &err))
+		return err.code < 0 ? -err.code : EIO;
+	rc = parse_slurm_conf(c, file, text, depth);
+	free(text);
+	return rc;
 }
 
 /* A file beside slurm.conf (cgroup.conf, plugstack.conf). */
@@ -242,20 +401,73 @@ static int constrain_cores(const char *path, int *line)
 	return yes;
 }
 
-static void check_plugstack(struct check *c, const char *path)
-{
-	char *text = NULL, *l, *next;
-	size_t len;
-	struct mck_error err = { 0 };
-	int lineno = 0, mck_line = 0, mck_required = 0, after = 0;
+/* Where spank_mckernel.so is in the plugin stack, and the first plugin after it. */
+struct stack_walk {
+	char *mck_file, *after_file;
+	int mck_line, mck_required, after_line;
+};
 
-	if (mck_read_file(path, &text, &len, &err)) {
-		finding(c, path, 0, "error", "%s: create it with the line 'required "
-			"%s/spank_mckernel.so' (PlugStackConfig names it)", err.msg, MCK_PKGLIBDIR);
+static void set_place(char **file, int *line, const char *f, int l)
+{
+	free(*file);
+	*file = strdup(f);
+	*line = *file ? l : 0;
+}
+
+static int walk_plugstack(struct check *c, struct stack_walk *w, const char *path, int depth);
+
+/* An include line of FILE: every file PATTERN matches, in order, in place. */
+static void walk_include(struct check *c, struct stack_walk *w, const char *file, int line,
+			 const char *pattern, int depth)
+{
+	char *full;
+	glob_t gl;
+	size_t i;
+	int rc;
+
+	if (depth >= MCK_INCLUDE_DEPTH) {
+		finding(c, file, line, "error", "include %s: files nested more than %d deep "
+			"(a file that includes itself?): remove the loop", pattern,
+			MCK_INCLUDE_DEPTH);
 		return;
 	}
+	full = relative_to(file, pattern);
+	if (!full)
+		return;
+	rc = glob(full, 0, NULL, &gl);
+	if (rc == 0) {
+		for (i = 0; i < gl.gl_pathc; i++)
+			walk_plugstack(c, w, gl.gl_pathv[i], depth + 1);
+	} else if (rc == GLOB_NOMATCH) {
+		finding(c, file, line, "note", "include %s matches no file", full);
+	} else {
+		finding(c, file, line, "error", "include %s: cannot read the directory: "
+			"check its permissions", full);
+	}
+	if (rc != GLOB_NOMATCH)
+		globfree(&gl);
+	free(full);
+}
+
+/* Plugins of PATH and the files it includes; -1 when PATH cannot be read. */
+static int walk_plugstack(struct check *c, struct stack_walk *w, const char *path, int depth)
+{
+	char *text = NULL, *l, *next;
+	struct mck_error err = { 0 };
+	int lineno = 0;
+
+	if (mck_read_file(path, &text, NULL, &err)) {
+		if (depth == 0)
+			finding(c, path, 0, "error", "%s: create it with the line 'required "
+				"%s/spank_mckernel.so' (PlugStackConfig names it)", err.msg,
+				MCK_PKGLIBDIR);
+		else if (err.code != -ENOENT)	/* Slurm takes a missing file as empty */
+			finding(c, path, 0, "error", "%s: Slurm cannot load its plugins",
+				err.msg);
+		return -1;
+	}
 	for (l = text; l; l = next) {
-		char *p, *kind, *plugin;
+		char *p, *kind, *word;
 
 		next = strchr(l, '\n');
 		if (next)
@@ -266,35 +478,53 @@ static void check_plugstack(struct check *c, const char *path)
 		kind = next_word(&p);
 		if (!kind)
 			continue;
-		if (!strcasecmp(kind, "include")) {
-			finding(c, path, lineno, "note", "include %s not read: plugins it lists "
-				"must come before spank_mckernel.so", *p ? p : "");
-			if (mck_line)
-				after = lineno;
+		word = next_word(&p);
+		if (!strcmp(kind, "include")) {
+			if (word)
+				walk_include(c, w, path, lineno, word, depth);
 			continue;
 		}
-		plugin = next_word(&p);
-		if (plugin && list_has_program(plugin, "spank_mckernel.so")) {
-			mck_line = lineno;
-			mck_required = !strcmp(kind, "required");
-			after = 0;
-		} else if (mck_line) {
-			after = lineno;
+		if (strcmp(kind, "required") && strcmp(kind, "optional")) {
+			finding(c, path, lineno, "warning", "Slurm ignores this line: it must start "
+				"with required, optional or include");
+			continue;
+		}
+		if (word && list_has_program(word, "spank_mckernel.so")) {
+			set_place(&w->mck_file, &w->mck_line, path, lineno);
+			w->mck_required = !strcmp(kind, "required");
+			w->after_line = 0;
+		} else if (w->mck_line && !w->after_line) {
+			set_place(&w->after_file, &w->after_line, path, lineno);
 		}
 	}
 	free(text);
-	if (!mck_line) {
+	return 0;
+}
+
+static void check_plugstack(struct check *c, const char *path)
+{
+	struct stack_walk w = { 0 };
+
+	if (walk_plugstack(c, &w, path, 0) < 0)
+		goto out;
+	if (!w.mck_line) {
 		finding(c, path, 0, "error", "no spank_mckernel.so line: add 'required "
 			"%s/spank_mckernel.so' as the last line", MCK_PKGLIBDIR);
-		return;
+		goto out;
 	}
-	if (!mck_required)
-		finding(c, path, mck_line, "error", "spank_mckernel.so is not 'required': make "
-			"the line start with 'required' so that a failure of the plugin fails the step");
-	if (after)
-		finding(c, path, mck_line, "error", "spank_mckernel.so is not the last plugin "
-			"(line %d follows): move its line to the end; with Slurm 22.05 it starts "
-			"the rank itself, so plugins after it and TaskProlog are skipped", after);
+	if (!w.mck_required)
+		finding(c, w.mck_file, w.mck_line, "error", "spank_mckernel.so is not 'required': "
+			"make the line start with 'required' so that a failure of the plugin "
+			"fails the step");
+	if (w.after_line)
+		finding(c, w.mck_file, w.mck_line, "error", "spank_mckernel.so is not the last "
+			"plugin (%s%s%d follows): move its line to the end; with Slurm 22.05 it "
+			"starts the rank itself, so plugins after it and TaskProlog are skipped",
+			strcmp(w.after_file, w.mck_file) ? w.after_file : "line",
+			strcmp(w.after_file, w.mck_file) ? ":" : " ", w.after_line);
+out:
+	free(w.mck_file);
+	free(w.after_file);
 }
 
 static void check_settings(struct check *c, const struct mck_config *cfg)
@@ -385,45 +615,41 @@ int mck_check_slurm(const struct mck_config *cfg, const char *slurm_conf, FILE *
 		    struct mck_error *err)
 {
 	struct check c = { .file = slurm_conf, .out = out };
-	char *text = NULL;
-	size_t len;
-	int rc = -1, k;
+	int rc;
 
-	if (mck_read_file(slurm_conf, &text, &len, err)) {
-		mck_fail(err, err->code, "cannot read slurm.conf %s: %s: give it with "
-			 "--slurm-conf FILE", slurm_conf, strerror(-err->code));
-		goto fail;
+	rc = parse_slurm_file(&c, slurm_conf, 0);
+	if (rc > 0) {
+		mck_fail(err, -rc, "cannot read slurm.conf %s: %s: give it with "
+			 "--slurm-conf FILE", slurm_conf, strerror(rc));
+		rc = -1;
+		goto out;
 	}
-	if (parse_slurm_conf(&c, text)) {
+	if (rc < 0) {
 		mck_fail(err, -ENOMEM, "out of memory");
-		goto fail;
+		rc = -1;
+		goto out;
 	}
 	check_settings(&c, cfg);
 	rc = c.errors ? 1 : 0;
-fail:
-	for (k = 0; k < K_NKEYS; k++)
-		free(c.set[k].value);
-	free(text);
+out:
+	free_check(&c);
 	return rc;
 }
 
 long mck_slurm_prolog_epilog_timeout(const char *slurm_conf)
 {
 	struct check c = { .file = slurm_conf, .out = NULL };
-	struct mck_error err;
-	char *text = NULL;
 	long value = 0;
-	int k;
+	int rc;
 
-	if (mck_read_file(slurm_conf, &text, NULL, &err))
-		return -1;
-	if (parse_slurm_conf(&c, text) == 0 && c.set[K_PET].value &&
-	    mck_parse_long(c.set[K_PET].value, 0, LONG_MAX, &value))
+	rc = parse_slurm_file(&c, slurm_conf, 0);
+	if (rc > 0)
+		value = -1;
+	else if (rc == 0 && c.set[K_PET].value &&
+		 mck_parse_long(c.set[K_PET].value, 0, LONG_MAX, &value))
 		value = 0;		/* UNLIMITED, or not a number */
 	if (value == 65534)
 		value = 0;		/* Slurm's own "unlimited" */
-	for (k = 0; k < K_NKEYS; k++)
-		free(c.set[k].value);
-	free(text);
+	free_check(&c);
 	return value;
 }

@@ -10,20 +10,26 @@
 #   - with rpmbuild: rpmbuild -ta --nodeps (Debian cannot resolve the RPM
 #     BuildRequires) and rpm -qlp of each RPM.
 #
-# Usage: packaging/check-packages.sh [--no-rpm] [--nocheck] [--keep] [--out DIR] TARBALL
+# Usage: packaging/check-packages.sh [--no-rpm] [--nocheck] [--keep] [--out DIR]
+#                                     [--system-install] TARBALL
 #   --no-rpm   skip the RPM build even when rpmbuild is there
 #   --nocheck  DEB_BUILD_OPTIONS=nocheck and rpmbuild --without check
 #   --keep     keep the work directory (printed at the end)
 #   --out DIR  copy the built .deb and .rpm files to DIR
+#   --system-install  also install both .deb packages into this system
+#              (dpkg -i: their dependencies must be installed), check the
+#              installed tools and purge them again; for throwaway
+#              containers, such as the test cluster's images
 # Needs (Debian): dpkg-dev debhelper dh-autoreconf build-essential, the
 # Build-Depends of packaging/debian/control; for RPMs: rpm.
 # `make check-packages` runs it on the tarball of `make dist`.
 set -eu
 
-do_rpm=yes nocheck= keep= out=
+do_rpm=yes nocheck= keep= out= system=
 while [ $# -gt 1 ]; do
 	case $1 in
 	--out) out=$2; shift ;;
+	--system-install) system=yes ;;
 	--no-rpm) do_rpm=no ;;
 	--nocheck) nocheck=yes ;;
 	--keep) keep=yes ;;
@@ -31,7 +37,10 @@ while [ $# -gt 1 ]; do
 	esac
 	shift
 done
-[ $# -eq 1 ] || { echo "usage: $0 [--no-rpm] [--nocheck] [--keep] [--out DIR] TARBALL" >&2; exit 2; }
+[ $# -eq 1 ] || { echo "usage: $0 [--no-rpm] [--nocheck] [--keep] [--out DIR] [--system-install] TARBALL" >&2; exit 2; }
+if [ -n "$system" ] && [ "$(id -u)" != 0 ]; then
+	echo "check-packages: --system-install needs root" >&2; exit 2
+fi
 case $1 in /*) tarball=$1 ;; *) tarball=$(pwd)/$1 ;; esac
 [ -f "$tarball" ] || { echo "check-packages: no tarball $tarball" >&2; exit 2; }
 for t in dpkg-buildpackage dpkg-deb dh; do
@@ -130,6 +139,28 @@ ok "remove keeps the conffile" test -f "$R/etc/slurm/plugstack.conf.d/mckernel.c
 ok "remove drops the plugin" sh -c "! ls '$R'/usr/lib/*/slurm-mckernel/spank_mckernel.so 2>/dev/null"
 ok "dpkg -P slurm-mckernel" dpkgr -P slurm-mckernel
 ok "purge removes the conffile" test ! -e "$R/etc/slurm/plugstack.conf.d/mckernel.conf"
+
+# Into this system, with its real dependencies (a throwaway container).
+if [ -n "$system" ]; then
+	release=$(. /etc/os-release && echo "${PRETTY_NAME:-this system}")
+	sysdpkg() { dpkg "$@" > "$W/dpkg.out" 2>&1 || { cat "$W/dpkg.out"; return 1; }; }
+	ok "dpkg -i both packages on $release (dependencies met)" sysdpkg -i "$main" "$dbl"
+	ok "$release: both installed" sh -c "dpkg -s slurm-mckernel slurm-mckernel-test-doubles | grep -c '^Status: install ok installed' | grep -qx 2"
+	ok "$release: /usr/sbin/mckctl config --check accepts the installed example" \
+		sh -c "/usr/sbin/mckctl config --check /usr/share/doc/slurm-mckernel/examples/mckernel.conf.example > /dev/null 2>&1"
+	# Debian's plugstack.conf includes plugstack.conf.d/*.conf: check-slurm follows it.
+	printf 'include /etc/slurm/plugstack.conf.d/*.conf\n' > "$W/plugstack.conf"
+	printf 'ClusterName=x\nPlugStackConfig=%s\n' "$W/plugstack.conf" > "$W/slurm.conf"
+	/usr/sbin/mckctl --config /usr/share/doc/slurm-mckernel/examples/mckernel.conf.example \
+		check-slurm --slurm-conf "$W/slurm.conf" > "$W/check-slurm.out" 2>&1 || :
+	ok "$release: mckctl check-slurm finds the installed 'required' line through 'include plugstack.conf.d/*.conf'" \
+		sh -c "! grep -q 'spank_mckernel' '$W/check-slurm.out'"
+	ok "$release: spank_mckernel.so links against this system's libraries" \
+		sh -c "! ldd /usr/lib/*/slurm-mckernel/spank_mckernel.so | grep -q 'not found'"
+	ok "$release: dpkg -P both" sysdpkg -P slurm-mckernel-test-doubles slurm-mckernel
+	ok "$release: nothing left in /usr/lib/*/slurm-mckernel or /etc/slurm/plugstack.conf.d" \
+		sh -c "! ls /usr/lib/*/slurm-mckernel/* /etc/slurm/plugstack.conf.d/mckernel.conf 2>/dev/null | grep -q ."
+fi
 
 # --- RPMs -------------------------------------------------------------------
 if [ "$do_rpm" = yes ] && command -v rpmbuild > /dev/null; then

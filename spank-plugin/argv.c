@@ -332,19 +332,25 @@ static int split_line(const char *line, int lineno, uint32_t rank, unsigned long
 		if (!*p)
 			return 0;
 		while (*p && *p != ' ' && *p != '\t') {
-			if (*p == '\'' || *p == '"') {
+			if (*p == '\'') {
+				/* As Slurm's parser: no %t/%o inside single quotes. */
 				const char *close = strchr(p + 1, *p);
 
 				if (!close) {
 					free(word);
-					return mck_fail(err, -EINVAL, "--multi-prog line %d: unterminated %s quote",
-							lineno, *p == '"' ? "double" : "single");
+					return mck_fail(err, -EINVAL, "--multi-prog line %d: unterminated single quote",
+							lineno);
 				}
-				if (word_append(&word, &used, &cap, p + 1, close - p - 1, rank, offset, expand))
+				if (word_append(&word, &used, &cap, p + 1, close - p - 1, rank, offset, 0))
 					goto nomem;
 				p = close + 1;
+			} else if (*p == '\\') {
+				/* A backslash keeps the next character as it is. */
+				if (p[1] && word_append(&word, &used, &cap, p + 1, 1, rank, offset, 0))
+					goto nomem;
+				p += p[1] ? 2 : 1;
 			} else {
-				size_t n = strcspn(p, " \t'\"");
+				size_t n = strcspn(p, " \t'\\");
 
 				if (word_append(&word, &used, &cap, p, n, rank, offset, expand))
 					goto nomem;

@@ -74,8 +74,10 @@ void mck_spank_argv_free(char **argv);
  *     every line is checked, so a bad file fails every rank alike;
  *   - '#' starts a comment line; blank lines are skipped; a line ending
  *     with '\' continues on the next;
- *   - words are separated by blanks; '...' and "..." quote (no escapes
- *     inside), so "a b" is one word;
+ *   - words are separated by blanks; '...' quotes (nothing is expanded
+ *     inside), a backslash keeps the next character ('a\ b' is one word),
+ *     double quotes are ordinary characters: as slurmstepd reads the file
+ *     without --mckernel (and on Slurm 23.11+, which picks the line itself);
  *   - %t in a word becomes the rank, %o its offset within the line's
  *     RANKS (rank - first rank of its range + ranks of earlier ranges;
  *     for '*' the rank itself);

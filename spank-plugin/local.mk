@@ -21,16 +21,15 @@ spank_plugin_test_argv_SOURCES = spank-plugin/test-argv.c \
 	spank-plugin/argv.c spank-plugin/argv.h common/mck-test.h
 spank_plugin_test_argv_LDADD = common/libmckcommon.la
 
-## remote.c driven by a fake SPANK runtime (22.05 exec path).
+## remote.c driven by a fake SPANK runtime, on the task path this Slurm has
+## (22.05: exec; 23.11+: spank_prepend_task_argv).
 check_PROGRAMS += spank-plugin/test-remote
 spank_plugin_test_remote_SOURCES = spank-plugin/test-remote.c \
 	spank-plugin/remote.c spank-plugin/argv.c spank-plugin/argv.h \
 	spank-plugin/mck-spank.h common/mck-test.h
 spank_plugin_test_remote_CPPFLAGS = $(AM_CPPFLAGS) $(SLURM_CPPFLAGS)
 spank_plugin_test_remote_LDADD = common/libmckcommon.la
-if !HAVE_SPANK_PREPEND
 TESTS += spank-plugin/test-remote
-endif
 
 ## The built plugin exports only the SPANK symbols and is hardened; the Slurm 23.11 path
 ## (spank_prepend_task_argv) compiles; srun/sbatch/salloc load the plugin,

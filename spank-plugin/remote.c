@@ -276,6 +276,9 @@ static int run_through_mcexec(spank_t sp, const struct mck_config *cfg,
 		slurm_error(MCK_SPANK_PREFIX "%s (%s)", err.msg, strerror(-err.code));
 		goto fail;
 	}
+	slurm_debug(MCK_SPANK_PREFIX "job %lu step %lu task %lu: task path "
+		    "spank_prepend_task_argv (%s first)", (unsigned long)t->job,
+		    (unsigned long)t->step, (unsigned long)t->rank, cfg->mcexec);
 	src = spank_prepend_task_argv(sp, n, (const char **)words);
 	if (src != ESPANK_SUCCESS) {
 		slurm_error(MCK_SPANK_PREFIX "cannot prepend %s to the task: %s",
@@ -386,6 +389,9 @@ static int run_through_mcexec(spank_t sp, const struct mck_config *cfg,
 		slurm_error(MCK_SPANK_PREFIX "%s (%s)", err.msg, strerror(-err.code));
 		goto fail;
 	}
+	slurm_debug(MCK_SPANK_PREFIX "job %lu step %lu task %lu: task path exec (execve %s)",
+		    (unsigned long)t->job, (unsigned long)t->step, (unsigned long)t->rank,
+		    argv[0]);
 	execve(argv[0], argv, env);
 	slurm_error(MCK_SPANK_PREFIX "execve %s: %s: check mcexec in mckernel.conf",
 		    argv[0], strerror(errno));

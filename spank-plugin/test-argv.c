@@ -75,7 +75,7 @@ static void test_multiprog(void)
 		"\n"
 		"0-1,5   ./a.out  rank=%t off=%o\n"
 		"  # indented comment\n"
-		"2       'my prog' \"a b\" '' x%ty\n"
+		"2       'my prog' a\\ b '' x%ty '%t' \"q r\"\n"
 		"3 /bin/echo one \\\n"
 		"    two\n"
 		"*       /bin/true %t\n";
@@ -91,11 +91,14 @@ static void test_multiprog(void)
 	is_str(joined(v), "./a.out rank=5 off=2", "rank 5: offset counts the earlier range");
 	mck_spank_argv_free(v);
 	is_int(mck_spank_multiprog_argv(conf, 2, NULL, 0, &v, &n, &err), 0, "rank 2 found");
-	is_int(n, 4, "rank 2: quoted words stay whole, '' is an empty word");
+	is_int(n, 7, "rank 2: quoted words stay whole, '' is an empty word");
 	is_str(v ? v[0] : NULL, "my prog", "single quotes");
-	is_str(v ? v[1] : NULL, "a b", "double quotes");
+	is_str(v ? v[1] : NULL, "a b", "a backslash keeps a blank in the word");
 	is_str(v ? v[2] : NULL, "", "empty quoted word");
 	is_str(v ? v[3] : NULL, "x2y", "%%t inside a word");
+	is_str(v ? v[4] : NULL, "%t", "nothing expanded inside single quotes (as Slurm)");
+	is_str(v ? v[5] : NULL, "\"q", "double quotes are ordinary characters (as Slurm)");
+	is_str(v ? v[6] : NULL, "r\"", "... so \"q r\" is two words");
 	mck_spank_argv_free(v);
 	is_int(mck_spank_multiprog_argv(conf, 3, extra, 1, &v, &n, &err), 0, "rank 3 found");
 	is_str(joined(v), "/bin/echo one two -v", "continued line, srun's extra arguments appended");

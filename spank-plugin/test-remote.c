@@ -1,8 +1,12 @@
 /*
  * test-remote.c: remote.c (the slurmstepd side) driven by a fake SPANK
  * runtime: which tasks are left alone, the one-line failure without a job
- * record, and the exact command line exec'd (mcexec = a script printing
- * each word in brackets).
+ * record, and the exact command line the task runs (mcexec = a script
+ * printing each word in brackets). The task path is the one this Slurm
+ * has: Slurm 22.05, the plugin execs mcexec itself; Slurm 23.11+
+ * (HAVE_SPANK_PREPEND_TASK_ARGV), the plugin prepends the mcexec words
+ * and sets the environment through the runtime, and the fake runtime then
+ * execs words + task argv as slurmstepd does.
  */
 #include "config.h"
 #include <errno.h>
@@ -19,6 +23,7 @@
 #include "mck-jobrec.h"
 #include "mck-spank.h"
 #include "mck-test.h"
+#include "mck-util.h"
 
 /* ---------------------------------------------- the fake SPANK runtime */
 static struct {
@@ -28,6 +33,10 @@ static struct {
 	int argc;
 	char **argv;
 	char **env;
+	const char *debug_log;	/* slurm_debug lines are appended here */
+#ifdef HAVE_SPANK_PREPEND_TASK_ARGV
+	char **prepended;	/* what spank_prepend_task_argv got, NULL-terminated */
+#endif
 } fake;
 static char last_error[2048];
 
@@ -65,6 +74,70 @@ spank_err_t spank_option_getopt(spank_t sp, struct spank_option *opt, char **opt
 int spank_remote(spank_t sp) { return 1; }
 const char *spank_strerror(spank_err_t err) { return "fake spank error"; }
 
+#ifdef HAVE_SPANK_PREPEND_TASK_ARGV
+/* The job environment Slurm execs the task with: set NAME=VALUE in fake.env. */
+spank_err_t spank_setenv(spank_t sp, const char *var, const char *val, int overwrite)
+{
+	size_t len = strlen(var), n = 0;
+	char **env, *entry;
+
+	while (fake.env[n])
+		n++;
+	if (asprintf(&entry, "%s=%s", var, val) < 0)
+		return ESPANK_ERROR;
+	for (size_t i = 0; i < n; i++)
+		if (!strncmp(fake.env[i], var, len) && fake.env[i][len] == '=') {
+			if (overwrite)
+				fake.env[i] = entry;
+			return ESPANK_SUCCESS;
+		}
+	env = calloc(n + 2, sizeof(char *));
+	if (!env)
+		return ESPANK_ERROR;
+	memcpy(env, fake.env, n * sizeof(char *));
+	env[n] = entry;
+	fake.env = env;
+	return ESPANK_SUCCESS;
+}
+
+spank_err_t spank_prepend_task_argv(spank_t sp, int argc, const char *argv[])
+{
+	fake.prepended = calloc(argc + 1, sizeof(char *));
+	for (int i = 0; fake.prepended && i < argc; i++)
+		fake.prepended[i] = strdup(argv[i]);
+	return fake.prepended ? ESPANK_SUCCESS : ESPANK_ERROR;
+}
+
+/* What slurmstepd does after task_init: exec the prepended words + the task's argv. */
+static void exec_prepended(void)
+{
+	char *argv[64];
+	int n = 0;
+
+	for (int i = 0; fake.prepended[i] && n < 62; i++)
+		argv[n++] = fake.prepended[i];
+	for (int i = 0; i < fake.argc && n < 63; i++)
+		argv[n++] = fake.argv[i];
+	argv[n] = NULL;
+	execve(argv[0], argv, fake.env);
+	printf("FAILED: execve %s: %s\n", argv[0], strerror(errno));
+}
+#endif
+
+void slurm_debug(const char *fmt, ...)
+{
+	FILE *f = fake.debug_log ? fopen(fake.debug_log, "a") : NULL;
+	va_list ap;
+
+	if (!f)
+		return;
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+	fclose(f);
+}
+
 void slurm_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -76,7 +149,7 @@ void slurm_error(const char *fmt, ...)
 
 /* ------------------------------------------------------------- helpers */
 
-/* Run task_init in a child; its stdout (the exec'd fake mcexec) into out. */
+/* Run task_init in a child; its stdout (the fake mcexec run) into out. */
 static int run_task_init(struct mck_spank_ctx *ctx, char *out, size_t len, int *rc_out)
 {
 	int fds[2], status;
@@ -91,6 +164,10 @@ static int run_task_init(struct mck_spank_ctx *ctx, char *out, size_t len, int *
 		close(fds[0]);
 		dup2(fds[1], 1);
 		int rc = mck_spank_remote_task_init(NULL, ctx);
+#ifdef HAVE_SPANK_PREPEND_TASK_ARGV
+		if (rc == 0 && fake.prepended)
+			exec_prepended();
+#endif
 		if (rc == 0)
 			printf("NOT-WRAPPED\n");
 		else
@@ -118,9 +195,18 @@ int main(void)
 	struct mck_spank_ctx ctx = { 0 };
 	struct mck_jobrec rec = { 0 };
 	struct mck_error err = { 0 };
-	char out[4096], want[1024];
+	char out[4096], want[1024], debug_log[300], *log;
 	FILE *f;
 	int rc;
+#ifdef HAVE_SPANK_PREPEND_TASK_ARGV
+	const char *path_taken = "spank_prepend_task_argv";
+	const char *run = "myprog";	/* mcexec finds the program */
+#else
+	const char *path_taken = "exec";
+	const char *run = prog;		/* the plugin resolves it in the task's PATH */
+#endif
+/* What the fake mcexec prints after its words: the partition's environment. */
+#define ENV_LINE "gds=hash omp=unset\n"
 
 	ok(mkdtemp(dir) != NULL, "temp dir");
 	snprintf(bindir, sizeof(bindir), "%s/bin", dir);
@@ -131,7 +217,11 @@ int main(void)
 	chmod(prog, 0755);
 	snprintf(mcexec, sizeof(mcexec), "%s/fake-mcexec", dir);
 	f = fopen(mcexec, "w");
-	if (f) { fputs("#!/bin/sh\nfor a; do printf '[%s]' \"$a\"; done; echo\n", f); fclose(f); }
+	if (f) {
+		fputs("#!/bin/sh\nfor a; do printf '[%s]' \"$a\"; done; echo\n"
+		      "echo \"gds=${PMIX_MCA_gds-unset} omp=${OMP_NUM_THREADS-unset}\"\n", f);
+		fclose(f);
+	}
 	chmod(mcexec, 0755);
 	snprintf(env_path, sizeof(env_path), "PATH=/nonexistent:%s", bindir);
 	snprintf(conf, sizeof(conf), "%s/mckernel.conf", dir);
@@ -143,6 +233,8 @@ int main(void)
 		fclose(f);
 	}
 	ctx.config_path = conf;
+	snprintf(debug_log, sizeof(debug_log), "%s/debug.log", dir);
+	fake.debug_log = debug_log;
 
 	/*
 	 * Issue 10 item 1: without the configuration the step's check loaded
@@ -193,18 +285,26 @@ int main(void)
 	mck_jobrec_set(&rec.state, "running");
 	is_int(mck_jobrec_write(dir, &rec, &err), 0, "job record written");
 	run_task_init(&ctx, out, sizeof(out), &rc);
-	is_int(rc, 0, "the exec'd command ran");
-	snprintf(want, sizeof(want), "[-n][3][--][0][%s][-c][3][--][x y]\n", prog);
-	is_str(out, want, "exec'd the step configuration's MCEXEC -n NTASKS -- 0 "
-	       "PROGRAM(resolved in the task's PATH) ARGS");
+	is_int(rc, 0, "the task's command ran");
+	snprintf(want, sizeof(want), "[-n][3][--][0][%s][-c][3][--][x y]\n" ENV_LINE, run);
+	is_str(out, want, "the step configuration's MCEXEC -n NTASKS -- 0 PROGRAM ARGS, with the "
+	       "partition's environment (task path: %s)", path_taken);
+	log = NULL;
+	mck_read_file(debug_log, &log, NULL, &err);
+	snprintf(want, sizeof(want), "spank_mckernel: job 77 step 0 task 0: task path %s ", path_taken);
+	ok(log && strstr(log, want), "the plugin logs the task path it took at debug level: %s",
+	   log ? log : "(no debug log)");
+	free(log);
 
 	rec.os = 2;
 	mck_jobrec_write(dir, &rec, &err);
 	fake.ntasks = 1;
 	run_task_init(&ctx, out, sizeof(out), &rc);
-	snprintf(want, sizeof(want), "[-n][1][--][2][%s][-c][3][--][x y]\n", prog);
+	snprintf(want, sizeof(want), "[-n][1][--][2][%s][-c][3][--][x y]\n" ENV_LINE, run);
 	is_str(out, want, "OS index given when not 0");
 
+#ifndef HAVE_SPANK_PREPEND_TASK_ARGV
+	/* The exec path finds the program itself, and picks --multi-prog lines. */
 	argv[0] = "no-such-prog";
 	run_task_init(&ctx, out, sizeof(out), &rc);
 	is_int(rc, 1, "missing program: the task fails");
@@ -222,11 +322,12 @@ int main(void)
 		fake.ntasks = 3;
 		fake.rank = 2;
 		run_task_init(&ctx, out, sizeof(out), &rc);
-		snprintf(want, sizeof(want), "[-n][3][--][2][%s][r 2][o1]\n", prog);
-		is_str(out, want, "--multi-prog: rank 2 runs its own line through mcexec");
+		snprintf(want, sizeof(want), "[-n][3][--][2][%s][r %%t][o1]\n" ENV_LINE, prog);
+		is_str(out, want, "--multi-prog: rank 2 runs its own line through mcexec (as Slurm: "
+		       "nothing expanded inside single quotes)");
 		fake.rank = 0;
 		run_task_init(&ctx, out, sizeof(out), &rc);
-		snprintf(want, sizeof(want), "[-n][3][--][2][%s][first]\n", prog);
+		snprintf(want, sizeof(want), "[-n][3][--][2][%s][first]\n" ENV_LINE, prog);
 		is_str(out, want, "--multi-prog: rank 0 runs its line");
 		fake.rank = 7;
 		run_task_init(&ctx, out, sizeof(out), &rc);
@@ -237,11 +338,13 @@ int main(void)
 		fake.rank = 0;
 		fake.ntasks = 1;
 	}
+#endif
 
 	/* user keys: mcexec options before -n, procs must match the tasks */
 	fake.optval = "mpol_threshold=1M,extend_heap_by=8M";
 	run_task_init(&ctx, out, sizeof(out), &rc);
-	snprintf(want, sizeof(want), "[--mpol-threshold=1048576][--extend-heap-by=8388608][-n][1][--][2][%s][-c][3][--][x y]\n", prog);
+	snprintf(want, sizeof(want), "[--mpol-threshold=1048576][--extend-heap-by=8388608][-n][1][--][2]"
+		 "[%s][-c][3][--][x y]\n" ENV_LINE, run);
 	is_str(out, want, "--mckernel=mpol_threshold=1M,extend_heap_by=8M: mcexec options, one word each");
 	fake.optval = "procs=4";
 	run_task_init(&ctx, out, sizeof(out), &rc);
@@ -266,6 +369,7 @@ int main(void)
 	mck_config_free(&ctx.step_cfg);
 	mck_jobrec_free(&rec);
 	mck_jobrec_remove(dir, 77, &err);
+	unlink(debug_log);
 	unlink(conf);
 	unlink(prog);
 	unlink(mcexec);

@@ -1,7 +1,9 @@
 #!/bin/sh
-# The Slurm 23.11+ path of remote.c (spank_prepend_task_argv) compiles:
-# build it against this system's spank.h plus the 23.11 declaration,
-# generated into a temporary directory (no Slurm header is committed).
+# Both task paths of remote.c compile, whatever Slurm this is: the 23.11+
+# path (spank_prepend_task_argv) against this system's spank.h plus the
+# 23.11 declaration, generated into a temporary directory (no Slurm header
+# is committed), and the 22.05 exec path. test-remote runs the path this
+# Slurm has.
 set -u
 : "${top_srcdir:?}" "${top_builddir:?}"
 n=0 failed=0
@@ -37,11 +39,17 @@ t $rc "remote.c compiles (-Werror) with spank_prepend_task_argv"
 nm "$tmp/remote-2311.o" 2>/dev/null | grep -q ' U spank_prepend_task_argv$'; t $? "23.11 path calls spank_prepend_task_argv"
 nm "$tmp/remote-2311.o" 2>/dev/null | grep -q ' U execve$'; [ $? != 0 ]; t $? "23.11 path does not exec mcexec itself"
 
-# The same file without the declaration takes the 22.05 exec path.
-$CC $(echo "$flags" | sed "s|-DHAVE_SPANK_PREPEND_TASK_ARGV=1||; s|-I$tmp/fake-slurm-23.11||") \
+# The same file without the declaration takes the 22.05 exec path: the
+# build's config.h says whether this Slurm has it, so the 22.05 compile
+# reads a copy that does not (on Slurm 23.11+ the build's own defines it).
+mkdir -p "$tmp/config-2205"
+grep -v 'HAVE_SPANK_PREPEND_TASK_ARGV' "$top_builddir/config.h" >"$tmp/config-2205/config.h"
+! grep -q HAVE_SPANK_PREPEND_TASK_ARGV "$tmp/config-2205/config.h"; t $? "config.h without HAVE_SPANK_PREPEND_TASK_ARGV for the 22.05 compile"
+$CC $(echo "$flags" | sed "s|-DHAVE_SPANK_PREPEND_TASK_ARGV=1||; s|-I$tmp/fake-slurm-23.11||; s|-I$top_builddir |-I$tmp/config-2205 |") \
 	-c "$top_srcdir/spank-plugin/remote.c" -o "$tmp/remote-2205.o" 2>"$tmp/err"
 rc=$?; [ $rc = 0 ] || sed 's/^/# /' "$tmp/err"
 t $rc "remote.c compiles (-Werror) for 22.05"
 nm "$tmp/remote-2205.o" 2>/dev/null | grep -q ' U execve$'; t $? "22.05 path execs mcexec"
+nm "$tmp/remote-2205.o" 2>/dev/null | grep -q ' U spank_prepend_task_argv$'; [ $? != 0 ]; t $? "22.05 path does not call spank_prepend_task_argv"
 echo "1..$n"
 [ $failed = 0 ]

@@ -11,8 +11,7 @@ USER_B=mcksecb$$
 save_conf 0520
 cleanup() {
 	mv -f "$CONF_SAVED" "$CONF"
-	pkill -KILL -u "$USER_B" 2>/dev/null
-	userdel --remove "$USER_B" >/dev/null 2>&1
+	del_user "$USER_B"
 	rm -f "$TC_SHARE/pwned"*
 }
 trap cleanup EXIT
@@ -77,8 +76,8 @@ is "$(stat -c '%u %a' "$DEV" 2>&1)" "$uid_a 600" "while job $job runs: mcos0 is 
 is "$(stat -c '%u' "$(node_double node1)/dev/mcd0" 2>&1)" 0 "mcd0 stays root's"
 
 # --- another user can neither use nor shut down the instance
-useradd --no-create-home --shell /bin/sh "$USER_B" 2>/dev/null
-ok "second user $USER_B exists" id "$USER_B"
+add_user "$USER_B" 2>/dev/null
+ok "second user $USER_B exists" on_node node1 id "$USER_B"
 out=$(on_node node1 runuser -u "$USER_B" -- env SLURM_MCKERNEL_CONF="$CONF" "$MCEXEC" -n 1 -- /bin/true 2>&1); rc=$?
 is "$rc" 1 "$USER_B's mcexec on job $job's instance exits 1"
 ok "with mcexec's message" grep -qx 'Error: Failed to open /dev/mcos0.' <<<"$out" || diag "$out"

@@ -52,7 +52,7 @@ ok "check-slurm: no error line ($(head -c 300 "$TC_ROOT/check-slurm.out"))" \
 mkdir -p "$TC_ROOT/broken-etc"
 grep -v '^PrologFlags=' "$TC_ROOT/etc/slurm.conf" >"$TC_ROOT/broken-etc/slurm.conf"
 cp "$TC_ROOT/etc/plugstack.conf" "$TC_ROOT/broken-etc/"
-"$MCKCTL" --config "$TC_ROOT/etc/mckernel.conf" check-slurm \
+on_node node1 "$MCKCTL" --config "$TC_ROOT/etc/mckernel.conf" check-slurm \
 	--slurm-conf "$TC_ROOT/broken-etc/slurm.conf" >"$TC_ROOT/check-slurm.out" 2>&1
 is "$?" 1 "check-slurm: the same slurm.conf without PrologFlags fails"
 ok "check-slurm: ... naming PrologFlags=Alloc" grep -q "error: PrologFlags not set: set PrologFlags=Alloc" "$TC_ROOT/check-slurm.out"

@@ -54,7 +54,7 @@ recover_node() { # recover_node NODE
 node_pids_named() { # node_pids_named NODE NAME...
 	local n=$1 pid comm name
 	shift
-	for pid in $(ip netns pids "$(node_netns "$n")" 2>/dev/null); do
+	for pid in $(node_pids "$n" 2>/dev/null); do
 		comm=$(cat "/proc/$pid/comm" 2>/dev/null) || continue
 		for name in "$@"; do
 			[ "$comm" = "$name" ] && echo "$pid"

@@ -1,7 +1,14 @@
 # lib.sh: helpers for integration tests on the test cluster.
 # Sourced by tests/integration/NNNN-*.sh, which the runner starts with
-#   TOP_SRC   the source tree      BUILD   the build tree
-#   CLUSTER   test-cluster/cluster (already up)
+#   TOP_SRC   the source tree      BUILD   the build tree the cluster runs
+#   CLUSTER   test-cluster/cluster or test-cluster/compose (already up)
+# Both clusters look the same to a test: `$CLUSTER env` (TC_KIND netns or
+# compose, TC_ROOT, TC_SHARE, ...), the shared directory, each node's state
+# under $TC_ROOT/nodes/NODE/state and the configuration in $TC_ROOT/etc are
+# host paths, visible at the same path on the nodes. What differs: on
+# compose each node has its own pid namespace (node_pids gives host pids;
+# pids that a node recorded are checked on the node, see live_on) and its
+# own users (add_user); programs of $BUILD run on the nodes, not the host.
 # Each assertion prints a TAP line; the script exits 1 if any failed.
 
 set -u
@@ -37,6 +44,16 @@ is() { # is GOT WANT DESCRIPTION
 
 diag() { printf '# %s\n' "$@"; }
 
+skip() { # skip DESCRIPTION REASON: an assertion that cannot run here, counted apart
+	T_N=$((T_N + 1))
+	echo "ok $T_N - $1 # SKIP $2"
+}
+
+skip_all() { # skip_all REASON: the whole script cannot run on this cluster
+	echo "1..0 # SKIP $1"
+	exit 0
+}
+
 done_testing() {
 	echo "1..$T_N"
 	[ "$T_FAILED" -eq 0 ]
@@ -47,6 +64,32 @@ done_testing() {
 as_user() { "$CLUSTER" run "$@"; }
 # Run as root inside a node.
 on_node() { "$CLUSTER" node "$@"; }
+# The host's pids of NODE's processes (kill them from the host).
+node_pids() { "$CLUSTER" pids "$1"; }
+
+# A second user on the head and every node (removed again by del_user).
+add_user() { # add_user NAME
+	local h
+	if [ "${TC_KIND:-netns}" = compose ]; then
+		for h in head $TC_NODE_NAMES; do
+			on_node "$h" useradd --no-create-home --shell /bin/sh "$1" || return 1
+		done
+	else
+		useradd --no-create-home --shell /bin/sh "$1"
+	fi
+}
+del_user() { # del_user NAME: its processes killed, the user removed
+	local h
+	if [ "${TC_KIND:-netns}" = compose ]; then
+		for h in head $TC_NODE_NAMES; do
+			on_node "$h" sh -c 'pkill -KILL -u "$1"; userdel "$1"' _ "$1" >/dev/null 2>&1
+		done
+	else
+		pkill -KILL -u "$1" 2>/dev/null
+		userdel --remove "$1" >/dev/null 2>&1
+	fi
+	return 0
+}
 
 # A node's state directory as seen from the host, and its IHK double state.
 node_state() { echo "$TC_ROOT/nodes/$1/state"; }
@@ -71,6 +114,24 @@ wait_clean() { # wait_clean [SECONDS]
 		[ $t -lt "$limit" ] || return 1
 		sleep 1
 	done
+}
+
+# Does this Slurm start a step with more tasks than a node's CPUs (-O)?
+# Slurm 22.05 does; Slurm 24.11.5 leaves such a job pending for ever
+# (select/cons_tres refuses the task layout), with or without --mckernel.
+# Sets OVERCOMMIT_WHY to the reason when it does not.
+overcommit_runs() {
+	local cpus job
+	if [ -z "${OVERCOMMIT_CHECKED:-}" ]; then
+		OVERCOMMIT_CHECKED=1 OVERCOMMIT_WHY=
+		cpus=$(as_user sinfo -h -N -o %c 2>/dev/null | head -n 1)
+		if ! as_user timeout 20 srun -N1 -n$((${cpus:-1} + 1)) -O true >/dev/null 2>&1; then
+			OVERCOMMIT_WHY="this Slurm ($(as_user srun --version)) does not start srun -N1 -n$((${cpus:-1} + 1)) -O on nodes of $cpus CPUs within 20 s, even without --mckernel (the job stays pending)"
+			for job in $(as_user squeue -h -o %i 2>/dev/null); do as_user scancel "$job"; done
+			wait_no_jobs 30
+		fi
+	fi
+	[ -z "$OVERCOMMIT_WHY" ]
 }
 
 # The cluster has no job left (squeue empty).
@@ -108,13 +169,14 @@ wait_ranks() { # wait_ranks JOB: both nodes run a rank of JOB
 	return 1
 }
 live_on() { # live_on NODE JOB: a proxy or program of JOB's ranks on NODE is alive
-	local r pid
+	local r pids=
 	for r in $(recs_of "$1" "$2"); do
-		for pid in $(sed -n 's/^pid=//p; s/^child=//p' "$r"); do
-			kill -0 "$pid" 2>/dev/null && return 0
-		done
+		pids="$pids $(sed -n 's/^pid=//p; s/^child=//p' "$r" | tr '\n' ' ')"
 	done
-	return 1
+	[ -n "${pids// /}" ] || return 1
+	# The pids are the node's own (a container has its own pid namespace).
+	# shellcheck disable=SC2086
+	on_node "$1" sh -c 'for p; do kill -0 "$p" 2>/dev/null && exit 0; done; exit 1' _ $pids
 }
 ended_on() { # ended_on NODE JOB: every rank record of JOB on NODE has its end
 	local r
