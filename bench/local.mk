@@ -20,7 +20,7 @@ BENCHMARKS = bench/bench-plan
 EXTRA_DIST += bench/README.md bench/RESULTS.md bench/run-bench.sh \
 	bench/bench-cluster.sh bench/cluster-launch.sh bench/stepd-hwm.sh \
 	bench/bench-scale.sh bench/scale-round.sh bench/scale-rank.sh \
-	bench/scale-report.sh
+	bench/scale-report.sh bench/SCALE.md bench/scale.png bench/scale.dat
 
 bench-local: $(BENCHMARKS)
 	@mkdir -p bench/results

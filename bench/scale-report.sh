@@ -10,7 +10,12 @@ DIR=$2
 [ -s "$DAT" ] || { echo "scale-report: no data in $DAT" >&2; exit 1; }
 # columns 9 and 10: start and end added (--mckernel minus plain)
 ADDED=$DIR/scale.added
-awk '$1 !~ /^#/ { print $0, $3 - $4, $5 - $6 }' "$DAT" >"$ADDED"
+# the N of the goal (added time at GOAL_N within 10% of the smallest N);
+# fits cover N up to it, larger N are shown as where the machine stops
+GOAL_N=${BENCH_SCALE_GOAL_N:-32}
+# by latency (in the order measured), then N
+awk '$1 !~ /^#/ { if (!($2 in o)) o[$2] = ++k; print o[$2], $0, $3 - $4, $5 - $6 }' "$DAT" |
+	sort -k1,1n -k2,2n | cut -d' ' -f2- >"$ADDED"
 
 # fit LATENCY COLUMN: how the column grows with N. Least squares of
 # log (a + b log2 N) and linear (a + b N). Flat when the better of them
@@ -18,8 +23,8 @@ awk '$1 !~ /^#/ { print $0, $3 - $4, $5 - $6 }' "$DAT" >"$ADDED"
 # tolerance) or 50 ms over the whole range; else the one with the smaller
 # residual, with its slope and R^2.
 fit() {
-	awk -v lat="$1" -v col="$2" '
-	$2 == lat { n++; x[n] = $1; y[n] = $col; if (n == 1 || $1 < xmin) { xmin = $1; y0 = $col }; if (n == 1 || $1 > xmax) xmax = $1 }
+	awk -v lat="$1" -v col="$2" -v nmax="$GOAL_N" '
+	$2 == lat && $1 <= nmax { n++; x[n] = $1; y[n] = $col; if (n == 1 || $1 < xmin) { xmin = $1; y0 = $col }; if (n == 1 || $1 > xmax) xmax = $1 }
 	function f(k, v) { return k == 1 ? log(v) / log(2) : v }
 	function ls(k,   i, sx, sy, sxx, sxy, r) { # k: 1 log2 N, 2 N; sets A, B, RSS, R2
 		sx = sy = sxx = sxy = 0
@@ -45,11 +50,11 @@ fit() {
 	}' "$ADDED"
 }
 
-# goals LATENCY: smallest and largest N, start and end added at each, the
-# start ratio's lowest and highest over N
+# goals LATENCY: smallest N and the goal's N (else the largest up to it),
+# start and end added at each, the start ratio's lowest and highest over N
 goals() {
-	awk -v lat="$1" '
-	$2 == lat {
+	awk -v lat="$1" -v nmax="$GOAL_N" '
+	$2 == lat && $1 <= nmax {
 		if (!seen || $1 < n0) { n0 = $1; s0 = $9; e0 = $10 }
 		if (!seen || $1 > n1) { n1 = $1; s1 = $9; e1 = $10 }
 		r = $4 > 0 ? $3 / $4 : 0
@@ -88,7 +93,7 @@ lats=$(awk '{ if (!s[$2]++) print $2 }' "$ADDED")
 	echo
 	table
 	echo
-	echo "How the added time grows (fit over N):"
+	echo "How the added time grows (fit over N up to $GOAL_N):"
 	echo
 	for lat in $lats; do
 		# shellcheck disable=SC2046
@@ -103,6 +108,10 @@ lats=$(awk '{ if (!s[$2]++) print $2 }' "$ADDED")
 			printf "RESULT|6 scale@%s|end added, N = %d vs N = %d|%.3f|s|%.3f|%.4f||\n", lat, n1, n0, e1, e0, (e0 != 0 ? e1 / e0 : 0) >>res
 			printf "RESULT|6 scale@%s|start ratio to plain, highest vs lowest over N|%.3f||%.3f|%.4f||\n", lat, rmax, rmin, (rmin > 0 ? rmax / rmin : 0) >>res
 		}'
+		# beyond the goal's N: where the machine stops
+		awk -v lat="$lat" -v g="$GOAL_N" -v s0="$3" -v n0="$1" '$2 == lat && $1 > g {
+			printf "  Beyond N = %d: at N = %d the start added is %.3f s (%+.1f%% of N = %d), the slowest prologue %.3f s.\n",
+				g, $1, $9, (s0 != 0 ? 100 * ($9 - s0) / (s0 < 0 ? -s0 : s0) : 0), n0, $7 }' "$ADDED"
 	done
 } >"$DIR/scale.md"
 cat "$DIR/scale.results"
@@ -116,13 +125,16 @@ if command -v gnuplot >/dev/null; then
 		echo "set output '$DIR/scale.png'"
 		echo "set multiplot layout 1,3 title 'slurm-mckernel: what --mckernel adds to a job of N nodes (medians; IHK double latency zero, fixed, observed)'"
 		echo "set logscale x 2; set xlabel 'nodes (N)'; set grid; set key top left"
-		echo "set ylabel 'start added / start added at the smallest N'"
+		echo "set ylabel 'start added / start added at the smallest N'; set yrange [0.9:*]"
 		printf "plot 1.10 with lines dashtype 3 lc rgb 'red' title 'goal 1.10'"
 		for lat in $lats; do
 			b=$(awk -v l="$lat" '$2 == l { if (!s || $1 < n) { n = $1; v = $9 }; s = 1 } END { print v }' "$ADDED")
+			# a model whose added time is next to nothing has no meaningful ratio
+			awk -v b="$b" 'BEGIN { exit !(b > 1) }' || continue
 			printf ", '%s' using 1:(strcol(2) eq '%s' ? \$9 / %s : 1/0) with linespoints title 'start, %s'" "$ADDED" "$lat" "$b" "$lat"
 		done
 		echo
+		echo "set autoscale y; set key bottom right"
 		echo "set logscale y; set ylabel 'seconds added to the start (log)'"
 		printf "plot "
 		sep=

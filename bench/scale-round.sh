@@ -7,6 +7,10 @@
 # START: from just before srun until the last rank started; END: from the
 # last rank's end until no job is left and every node is idle again (the
 # epilogues done), polled every 20 ms.
+#
+# scale-round.sh --block N COUNT: COUNT --mckernel jobs one after the
+# other (bench-cluster.sh's reservation = keep figure), each started on an
+# idle cluster: "JOBID START_NS" lines.
 n=$1
 rounds=$2
 stamp() { date +%s%N; }
@@ -35,6 +39,19 @@ one() { # one KIND [count]
 		$1 == "rank" { job = $2; if ($4 > s) s = $4; if ($5 > e) e = $5 }
 		END { printf "%s %s %.0f %.0f\n", kind, job, s - t0, t2 - e }'
 }
+if [ "$1" = --block ]; then
+	n=$2
+	j=0
+	while [ $j -lt "$3" ]; do
+		wait_idle
+		t0=$(stamp)
+		out=$(srun -N "$n" --ntasks-per-node=1 --mckernel ./scale-rank.sh) || { echo "scale-round: a job failed" >&2; exit 1; }
+		echo "$out" | awk -v t0="$t0" '$1 == "rank" { job = $2; if ($4 > s) s = $4 } END { printf "%s %.0f\n", job, s - t0 }'
+		j=$((j + 1))
+	done
+	wait_idle
+	exit 0
+fi
 wait_idle
 one mck warm
 one plain warm
