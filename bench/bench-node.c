@@ -451,8 +451,9 @@ static void parts(double *load_ms, double *plan_ms, double *rec_ms)
 	struct mck_jobrec rec = { .job = 1, .uid = 1001, .gid = 1001, .os = 0 };
 	hwloc_topology_t t;
 	char dir[PATH_MAX + 32];
-	static const char *stages[] = { "reserving", "created", "booting", "running",
-					"tearing-down" };
+	static const enum mck_job_state stages[] = { MCK_JOB_RESERVING, MCK_JOB_CREATED,
+						      MCK_JOB_BOOTING, MCK_JOB_BOOTED,
+						      MCK_JOB_RUNNING, MCK_JOB_TEARING_DOWN };
 	const int rounds = 50;
 	double t0;
 
@@ -486,7 +487,7 @@ static void parts(double *load_ms, double *plan_ms, double *rec_ms)
 	t0 = mck_now_ms();
 	for (int i = 0; i < rounds; i++) {
 		for (size_t k = 0; k < sizeof(stages) / sizeof(*stages); k++) {
-			mck_jobrec_set(&rec.state, stages[k]);
+			rec.state = stages[k];
 			if (mck_jobrec_write(dir, &rec, &err))
 				die("%s", err.msg);
 		}

@@ -28,6 +28,7 @@ enum key_type {
 	K_CPULIST,	/* CPU list */
 	K_ENV,		/* NAME=VALUE, repeatable */
 	K_USERKEYS,	/* option key names */
+	K_MOUNTS,	/* PATH[:ro|:rw], ... (mck_config_next_mount) */
 };
 
 /* Groups of alternative keys: at most one per section. */
@@ -63,6 +64,9 @@ static const struct key_def keys[] = {
 	    .group = G_MEM, .mode = MCK_CFG_MEM_FRACTION),
 	KEY("boot_timeout", K_SECONDS, boot_timeout, "whole seconds, 1 to 3600"),
 	KEY("shutdown_timeout", K_SECONDS, shutdown_timeout, "whole seconds, 1 to 3600"),
+	KEY("sysfs_dir", K_PATH, sysfs_dir, "an absolute directory where sysfs is mounted"),
+	KEY("ihk_destroy_unbooted", K_CHOICE, ihk_destroy_unbooted_safe, "crash or safe",
+	  .choice = { "crash", "safe" }),
 	KEY("ihk_double_state", K_PATH, ihk_double_state,
 	  "an absolute state directory of the IHK double, or nothing", .empty_ok = 1),
 	KEY("ihk_double_topology", K_STRING, ihk_double_topology, "hwloc XML for the IHK double"),
@@ -104,6 +108,8 @@ static const struct key_def keys[] = {
 	KEY("instance_policy", K_CHOICE, instance_policy, "per-job or per-step",
 	  .choice = { "per-job", "per-step" }),
 	KEY("require_exclusive", K_BOOL, require_exclusive, "yes or no"),
+	KEY("container_mounts", K_MOUNTS, container_mounts,
+	  "absolute paths, each with :ro or :rw (default), separated by commas, or nothing"),
 
 	/* what users may change */
 	KEY("user_keys", K_USERKEYS, user_keys, "a list of option keys, all, or none"),
@@ -169,10 +175,12 @@ static int set_defaults(struct mck_config *cfg)
 		{ "kargs", "hidos ksyslogd=0" },
 		{ "state_dir", MCK_STATEDIR },
 		{ "device_dir", "/dev" },
+		{ "sysfs_dir", "/sys" },
 		{ "topology", "" },
 		{ "ihk_double_state", "" },
 		{ "ihk_double_topology", "" },
 		{ "linux_cpus", "" },
+		{ "container_mounts", "" },
 	};
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -200,7 +208,7 @@ static int set_defaults(struct mck_config *cfg)
 	cfg->user_keys = MCK_OPT_ALL;
 	cfg->max_mem_fraction = 0.9;
 	cfg->min_linux_cores = 1;
-	cfg->instance_policy = MCK_INSTANCE_PER_JOB;
+	cfg->instance_policy = MCK_INSTANCE_PER_STEP;
 	cfg->require_exclusive = 1;
 	return 0;
 }
@@ -617,6 +625,20 @@ static int apply_value(struct mck_config *cfg, const struct parsed *p,
 		return apply_env(cfg, p, e, err);
 	case K_USERKEYS:
 		return apply_user_keys(cfg, p, e, err);
+	case K_MOUNTS: {
+		size_t pos = 0;
+		char *path;
+		int ro, rc;
+
+		while ((rc = mck_config_next_mount(value, &pos, &path, &ro)) > 0)
+			free(path);
+		if (rc < 0)
+			return rc == -ENOMEM ? mck_fail(err, rc, "out of memory")
+					     : fail_value(err, p, e, k->help);
+		if (set_string(str_field(cfg, k), value))
+			return mck_fail(err, -ENOMEM, "out of memory");
+		break;
+	}
 	}
 	/* Selecting one of a group of alternatives. */
 	if (k->group == G_KEEP) {
@@ -702,16 +724,11 @@ static int default_beyond(const struct build *b, const char *key, const char *va
 			where(b, bound_key, w2, sizeof(w2)), part);
 }
 
-/* Rules between keys, on the settings of one partition. */
-static int check_config(const struct mck_config *cfg, const struct build *b,
-			struct mck_error *err)
+int mck_config_kargs_check(const char *kargs, char *why, size_t len)
 {
-	const char *p = cfg->kargs;
+	const char *p = kargs;
 	int found = 0;
-	char w1[PATH_MAX + 16], w2[PATH_MAX + 16], part[300] = "";
 
-	if (cfg->partition)
-		snprintf(part, sizeof(part), " (partition %s)", cfg->partition);
 	/* IHK refuses kernel arguments without the token "hidos". */
 	while (p && *p) {
 		size_t n;
@@ -723,14 +740,28 @@ static int check_config(const struct mck_config *cfg, const struct build *b,
 			found = 1;
 		p += n;
 	}
-	if (!found)
-		return mck_fail(err, -EINVAL,
-				"%s: kargs = '%.256s': McKernel's kernel arguments must contain the word 'hidos'%s",
-				where(b, "kargs", w1, sizeof(w1)), cfg->kargs, part);
-	if (strlen(cfg->kargs) > 1023)
-		return mck_fail(err, -EINVAL,
-				"%s: kargs is %zu bytes long; IHK keeps at most 1023%s",
-				where(b, "kargs", w1, sizeof(w1)), strlen(cfg->kargs), part);
+	if (!found) {
+		snprintf(why, len, "kargs = '%.256s': McKernel's kernel arguments must contain "
+			 "the word 'hidos'", kargs ? kargs : "");
+		return -EINVAL;
+	}
+	if (strlen(kargs) > 1023) {
+		snprintf(why, len, "kargs is %zu bytes long; IHK keeps at most 1023", strlen(kargs));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Rules between keys, on the settings of one partition. */
+static int check_config(const struct mck_config *cfg, const struct build *b,
+			struct mck_error *err)
+{
+	char w1[PATH_MAX + 16], w2[PATH_MAX + 16], part[300] = "", why[300];
+
+	if (cfg->partition)
+		snprintf(part, sizeof(part), " (partition %s)", cfg->partition);
+	if (mck_config_kargs_check(cfg->kargs, why, sizeof(why)))
+		return mck_fail(err, -EINVAL, "%s: %s%s", where(b, "kargs", w1, sizeof(w1)), why, part);
 	if (cfg->max_linux_cores && cfg->min_linux_cores > cfg->max_linux_cores)
 		return mck_fail(err, -EINVAL,
 				"%s: min_linux_cores = %d is above max_linux_cores = %d (%s)%s",
@@ -930,7 +961,7 @@ void mck_config_free(struct mck_config *cfg)
 		return;
 	for (size_t i = 0; i < NKEYS; i++)
 		if (keys[i].type == K_PATH || keys[i].type == K_STRING ||
-		    keys[i].type == K_CPULIST) {
+		    keys[i].type == K_CPULIST || keys[i].type == K_MOUNTS) {
 			char **f = str_field(cfg, &keys[i]);
 
 			free(*f);
@@ -945,6 +976,39 @@ void mck_config_free(struct mck_config *cfg)
 	free(cfg->path);
 	free(cfg->partition);
 	cfg->path = cfg->partition = NULL;
+}
+
+int mck_config_next_mount(const char *list, size_t *pos, char **path, int *readonly)
+{
+	const char *s = list + *pos, *end, *colon;
+	size_t len;
+
+	*path = NULL;
+	*readonly = 0;
+	s += strspn(s, " \t,");
+	if (!*s) {
+		*pos = s - list;
+		return 0;
+	}
+	len = strcspn(s, ",");
+	end = s + len;
+	while (end > s && isspace((unsigned char)end[-1]))
+		end--;
+	colon = memchr(s, ':', end - s);
+	if (colon) {
+		if (end - colon == 3 && !strncmp(colon, ":ro", 3))
+			*readonly = 1;
+		else if (end - colon != 3 || strncmp(colon, ":rw", 3))
+			return -EINVAL;
+	}
+	len = (colon ? colon : end) - s;
+	if (s[0] != '/' || len >= PATH_MAX || memchr(s, ' ', len) || memchr(s, '\t', len))
+		return -EINVAL;
+	*path = strndup(s, len);
+	if (!*path)
+		return -ENOMEM;
+	*pos = (s - list) + strcspn(s, ",");
+	return 1;
 }
 
 const char *mck_config_getenv(const struct mck_config *cfg, const char *name)
@@ -985,6 +1049,7 @@ void mck_config_print(const struct mck_config *cfg, FILE *out)
 		case K_PATH:
 		case K_STRING:
 		case K_CPULIST:
+		case K_MOUNTS:
 			fprintf(out, "%s = %s\n", k->name, *(char *const *)(base + k->offset));
 			break;
 		case K_FRACTION:

@@ -50,8 +50,9 @@ enum mck_cfg_mem {
 
 /* When instances are booted. */
 enum mck_instance_policy {
-	MCK_INSTANCE_PER_JOB = 0,	/* one instance for the whole job (prologue) */
-	MCK_INSTANCE_PER_STEP,		/* a fresh instance before every --mckernel step */
+	MCK_INSTANCE_PER_JOB = 0,	/* one instance for the whole job (prologue); reuse risks MPI crashes */
+	MCK_INSTANCE_PER_STEP,		/* every step on a fresh instance: the prologue's for the
+					   first, a new one for each step after it (default) */
 };
 
 #define MCK_CONFIG_MAX_ENV 64
@@ -73,6 +74,8 @@ struct mck_config {
 	double mem_fraction;	/* share of each NUMA node's memory for McKernel */
 	int boot_timeout;	/* seconds: boot until RUNNING */
 	int shutdown_timeout;	/* seconds: shutdown and destroy */
+	char *sysfs_dir;	/* where Linux's sysfs is (/sys): offline CPUs */
+	int ihk_destroy_unbooted_safe; /* ihk_destroy_unbooted = safe: 1; crash (default): 0 */
 
 	/* Read only by the IHK and mcexec doubles (see ihk/double). */
 	char *ihk_double_state;
@@ -118,6 +121,9 @@ struct mck_config {
 
 	enum mck_instance_policy instance_policy;
 	int require_exclusive;	/* refuse jobs that do not hold whole nodes */
+
+	/* More bind mounts for --mckernel container steps (mck_config_next_mount). */
+	char *container_mounts;
 };
 
 /* The default path, following the lookup order above. */
@@ -139,6 +145,19 @@ int mck_config_load_buffer(const char *text, size_t len, const char *name,
 			   struct mck_error *err);
 
 void mck_config_free(struct mck_config *cfg);
+
+/*
+ * One entry of a container_mounts list "PATH[:ro|:rw], ...": *pos starts
+ * at 0. 1 with *path (malloc'd, absolute) and *readonly set, 0 at the end,
+ * -EINVAL for a malformed entry, -ENOMEM.
+ */
+int mck_config_next_mount(const char *list, size_t *pos, char **path, int *readonly);
+
+/*
+ * IHK's rule for kernel arguments: the word "hidos" and at most 1023
+ * bytes. 0, or -EINVAL with what is wrong in why (no FILE:LINE).
+ */
+int mck_config_kargs_check(const char *kargs, char *why, size_t len);
 
 /* The value of NAME in cfg's env list, or NULL. */
 const char *mck_config_getenv(const struct mck_config *cfg, const char *name);

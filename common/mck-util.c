@@ -274,6 +274,12 @@ static size_t keep_output(char *out, size_t len, size_t used, const char *chunk,
 int mck_run_bounded(char *const argv[], int flags, char *out, size_t len, int timeout_s,
 		    int *timed_out)
 {
+	return mck_run_bounded_env(argv, NULL, flags, out, len, timeout_s, timed_out);
+}
+
+int mck_run_bounded_env(char *const argv[], char *const envp[], int flags, char *out,
+			size_t len, int timeout_s, int *timed_out)
+{
 	double deadline = mck_now_ms() + timeout_s * 1000.0;
 	size_t used = 0;
 	int pfd[2], status;
@@ -300,7 +306,10 @@ int mck_run_bounded(char *const argv[], int flags, char *out, size_t len, int ti
 		}
 		if (dup2(pfd[1], STDERR_FILENO) < 0)
 			_exit(127);
-		execv(argv[0], argv);
+		if (envp)
+			execve(argv[0], argv, envp);
+		else
+			execv(argv[0], argv);
 		if (flags & MCK_RUN_EXEC_ERROR)
 			fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);

@@ -48,6 +48,9 @@ int mck_wait_pid(pid_t pid, int timeout_ms, int *status);
  */
 int mck_run_bounded(char *const argv[], int flags, char *out, size_t len, int timeout_s,
 		    int *timed_out);
+/* The same with exactly the environment envp (NULL: this process's). */
+int mck_run_bounded_env(char *const argv[], char *const envp[], int flags, char *out,
+			size_t len, int timeout_s, int *timed_out);
 
 /* "PROG: MESSAGE" (printf) and a newline on stderr; returns 1, an exit status. */
 int mck_complain(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

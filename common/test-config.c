@@ -120,8 +120,11 @@ static void new_keys(void)
 	ok(cfg.user_keys == MCK_OPT_ALL, "default: users may set every option key");
 	ok(cfg.max_mem_fraction == 0.9 && cfg.min_linux_cores == 1 && !cfg.max_linux_cores &&
 	   !cfg.max_procs_per_node && !cfg.max_mem_size, "default limits");
-	ok(cfg.instance_policy == MCK_INSTANCE_PER_JOB && cfg.require_exclusive == 1,
-	   "default: per-job instance, exclusive nodes required");
+	ok(cfg.instance_policy == MCK_INSTANCE_PER_STEP && cfg.require_exclusive == 1,
+	   "default: a fresh instance per step (reuse crashes MPI on real McKernel), "
+	   "exclusive nodes required");
+	ok(!cfg.ihk_destroy_unbooted_safe && !strcmp(cfg.sysfs_dir, "/sys"),
+	   "default: ihk_destroy_unbooted = crash, sysfs_dir = /sys");
 	ok(!cfg.mcexec_uti && !cfg.uti, "default: mcexec without UTI, no --enable-uti");
 	is_int(cfg.n_sections, 0, "no partition sections");
 	mck_config_free(&cfg);
@@ -355,6 +358,33 @@ static void man_example(void)
 	free(page);
 }
 
+/* container_mounts: the list, its entries, and what is refused. */
+static void container_mounts(void)
+{
+	size_t pos = 0;
+	char *path = NULL;
+	int ro = -1, n = 0;
+	const char *list = " /var/lib/x:ro, /opt/y:rw ,/z";
+	static const char *want[] = { "/var/lib/x", "/opt/y", "/z" };
+	static const int want_ro[] = { 1, 0, 0 };
+
+	while (mck_config_next_mount(list, &pos, &path, &ro) > 0) {
+		if (n < 3) {
+			is_str(path, want[n], "container_mounts entry %d", n);
+			is_int(ro, want_ro[n], "container_mounts entry %d read-only flag", n);
+		}
+		free(path);
+		n++;
+	}
+	is_int(n, 3, "container_mounts: three entries");
+	key_prints("container_mounts = /a:ro,/b", "container_mounts = /a:ro,/b");
+	key_prints("# nothing", "container_mounts = ");
+	BAD("container_mounts = relative", "test.conf:1: container_mounts = 'relative': expected "
+	    "absolute paths, each with :ro or :rw (default), separated by commas, or nothing");
+	bad("container_mounts = /a:rx\n", "container_mounts = '/a:rx'");
+	bad("container_mounts = /a b\n", "container_mounts = '/a b'");
+}
+
 int main(void)
 {
 	struct mck_config cfg;
@@ -407,6 +437,7 @@ int main(void)
 
 	unlink(tmpl);
 	new_keys();
+	container_mounts();
 	man_example();
 	return done_testing();
 }

@@ -7,7 +7,8 @@ hwloc_maps_libmckmaps_la_SOURCES = \
 	hwloc-maps/topo.c hwloc-maps/plan-internal.h hwloc-maps/plan.c \
 	hwloc-maps/roles.c hwloc-maps/ikc.c hwloc-maps/memplan.c hwloc-maps/check.c \
 	hwloc-maps/notes.c hwloc-maps/print.c hwloc-maps/picture.c \
-	hwloc-maps/mck-policy.c hwloc-maps/mck-policy.h
+	hwloc-maps/mck-policy.c hwloc-maps/mck-policy.h \
+	hwloc-maps/nodeplan.c hwloc-maps/mck-nodeplan.h
 hwloc_maps_libmckmaps_la_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS)
 hwloc_maps_libmckmaps_la_LIBADD = common/libmckcommon.la $(HWLOC_LIBS)
 

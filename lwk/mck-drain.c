@@ -72,8 +72,7 @@ int mck_drain_node_name(char *buf, size_t len)
 	return 0;
 }
 
-/* scontrol's path: $PATH, then fixed places. */
-static int find_scontrol(char *buf, size_t len)
+int mck_scontrol_path(char *buf, size_t len)
 {
 	const char *path = getenv("PATH");
 	static const char *const fixed[] = { MCK_BINDIR, "/usr/bin", "/usr/local/bin" };
@@ -116,7 +115,7 @@ int mck_drain_node(const char *node, const char *text, int timeout_s,
 		snprintf(errbuf, errlen, "drain: node name '%s' is not usable", node ? node : "");
 		goto fail;
 	}
-	if (find_scontrol(scontrol, sizeof(scontrol))) {
+	if (mck_scontrol_path(scontrol, sizeof(scontrol))) {
 		snprintf(errbuf, errlen, "drain: scontrol not found in PATH, %s, /usr/bin, /usr/local/bin",
 			 MCK_BINDIR);
 		goto fail;
@@ -183,7 +182,7 @@ int mck_drain_node_persist(const char *node, const char *text, int timeout_s,
 	int rc;
 
 	rc = mck_drain_node(node, text, timeout_s, errbuf, errlen);
-	if (rc || watch_s <= 0 || find_scontrol(scontrol, sizeof(scontrol)))
+	if (rc || watch_s <= 0 || mck_scontrol_path(scontrol, sizeof(scontrol)))
 		return rc;
 	pid = fork();
 	if (pid < 0)

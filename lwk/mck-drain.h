@@ -29,6 +29,9 @@
  */
 void mck_drain_reason(const char *text, char *buf, size_t len);
 
+/* scontrol's path: $PATH, then BINDIR, /usr/bin, /usr/local/bin. 0 or -1. */
+int mck_scontrol_path(char *buf, size_t len);
+
 /*
  * This node's Slurm name: $SLURMD_NODENAME, else the short host name.
  * 0, or -1 when neither is usable.

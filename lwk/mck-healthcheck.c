@@ -17,11 +17,12 @@
 #include <string.h>
 
 #include "mck-config.h"
+#include "mck-budget.h"
 #include "mck-drain.h"
 #include "mck-lwk.h"
 #include "mck-util.h"
 
-#define SCONTROL_TIMEOUT_S 20
+
 
 static const char usage_text[] =
 	"Usage: mck-healthcheck [--config FILE] [--node NAME] [--no-drain] [--wait SECONDS]\n"
@@ -151,7 +152,7 @@ int main(int argc, char **argv)
 report:
 	printf("mck-healthcheck: %s\n", why);
 	if (drain) {
-		if (mck_drain_node(node, why, SCONTROL_TIMEOUT_S, derr, sizeof(derr))) {
+		if (mck_drain_node(node, why, MCK_DRAIN_SCONTROL_S, derr, sizeof(derr))) {
 			fprintf(stderr, "mck-healthcheck: %s\n", derr);
 			return 2;
 		}

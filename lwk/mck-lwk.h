@@ -1,14 +1,23 @@
 /*
- * mck-lwk.h: the McKernel instance lifecycle of one job on one node.
+ * mck-lwk.h: the McKernel instance lifecycle of jobs on one node, the only
+ * door to IHK (lwk-internal.h lists the modules behind it).
  *
- *   boot:     plan -> reserve cpu -> reserve mem -> create -> assign cpu ->
- *             set IKC map -> assign mem -> load image -> kargs -> boot ->
- *             wait RUNNING -> chown device to the job's user -> job record
- *   teardown: (save kmsg) -> shutdown -> destroy -> release cpu -> release
- *             mem -> device back to root -> verify clean -> remove record
+ *   boot:     recovery of what ended jobs left -> plan -> image, kargs and
+ *             objdump checked -> reserve cpu -> reserve mem -> create ->
+ *             assign cpu -> IKC map -> assign mem -> load -> kargs -> boot
+ *             -> RUNNING -> device to the job's user -> record running
+ *   step:     instance policy (a fresh instance per step by default),
+ *             RUNNING checked, the record notes the step
+ *   teardown: device back to root 0600 -> kmsg saved -> the job user's
+ *             holders ended -> destroy -> release cpu and mem as IHK lists
+ *             them -> verify clean (IHK and Linux) -> record removed
  *
- * Each step is logged with its duration. Any failure during boot unwinds
- * exactly what was done. Teardown is idempotent.
+ * Each step is logged with its duration (STATE_DIR/log/lifecycle.log). A
+ * failed boot unwinds what it did, except that an instance created but
+ * not booted is never queried nor destroyed (real IHK crashes): it stays,
+ * the job record says "stranded" and the node needs a reboot, unless
+ * ihk_destroy_unbooted = safe. Teardown is idempotent. Job record states:
+ * common/mck-jobrec.h.
  */
 #ifndef MCK_LWK_H
 #define MCK_LWK_H
@@ -19,17 +28,6 @@
 #include "mck-config.h"
 #include "mck-error.h"
 
-/*
- * Job record states (common/mck-jobrec.h) that mean "this job has no
- * instance here, and the record's reason says why": the boot failed and
- * was unwound to a clean node, or the prologue refused the job. The SPANK
- * plugin prints the reason to every task of the job's steps; the epilogue
- * removes the record. A boot that failed and left the node unclean is
- * "boot-failed-unclean" (the prologue then fails and Slurm drains the node).
- */
-#define MCK_LWK_STATE_BOOT_FAILED "boot-failed"
-#define MCK_LWK_STATE_REFUSED "refused"
-
 /* mckctl boot's exit status when the boot failed but the node is clean. */
 #define MCK_LWK_EXIT_BOOT_FAILED_CLEAN 3
 
@@ -39,7 +37,8 @@ struct mck_lwk_job {
 	unsigned long job;
 	uid_t uid;
 	gid_t gid;
-	const char *partition;	/* may be NULL */
+	const char *partition;	/* as Slurm gave the prologue; may be NULL */
+	const char *node;	/* this node's Slurm name; may be NULL */
 	/*
 	 * The user's --mckernel keys (common/mck-options.h), NULL: the
 	 * partition's defaults. Keys the partition does not allow, values
@@ -53,29 +52,53 @@ struct mck_lwk_job {
 /* Where step log lines go (besides the state_dir log); NULL = stderr. */
 void mck_lwk_set_log(FILE *out);
 
+/*
+ * Boot job's instance. Another job's instance on the node that Slurm
+ * still runs (or of which that cannot be told) refuses the boot ("McKernel
+ * on NODE is in use by job N", record refused); one whose job has ended is
+ * removed first.
+ */
 int mck_lwk_boot(const struct mck_config *cfg, const struct mck_lwk_job *job,
 		 struct mck_error *err);
 /*
- * After mck_lwk_boot failed: 1 when the failure was unwound to a clean
- * node and the job record holds the reason (state boot-failed, or
- * refused for the user's --mckernel keys), else 0.
+ * After mck_lwk_boot failed: 1 when nothing of the job is left on the node
+ * and the job record holds the reason (state boot-failed or refused).
  */
 int mck_lwk_boot_failed_clean(const struct mck_config *cfg, unsigned long job);
 
 int mck_lwk_teardown(const struct mck_config *cfg, unsigned long job,
 		     struct mck_error *err);
 
+/* What slurmstepd asks before a step (mckctl step). */
+struct mck_lwk_step_req {
+	unsigned long job;
+	long step;
+	const char *options;	/* the step's --mckernel keys (canonical), NULL: the job's */
+};
+
 /*
- * Is the node clean: no OS instance, no reserved CPU or memory, no job
- * record, no device owned by a user? Returns 0 when clean, 1 when not
- * (each leftover printed to out, one a line), negative errno on error.
+ * Apply the instance policy of the job's partition (from its record) and
+ * check that its instance is RUNNING. 0: the step may run, and
+ * "partition=P" and "os=N" lines went to out; else err is the one-line
+ * reason for the step's tasks.
+ */
+int mck_lwk_step(const struct mck_config *cfg, const struct mck_lwk_step_req *req,
+		 FILE *out, struct mck_error *err);
+
+/*
+ * Is the node clean: no OS instance, nothing in IHK's pool, no CPU that
+ * IHK took from Linux and lost, no job record, no device owned by a user?
+ * 0 when clean, 1 when not (each leftover printed to out, one a line),
+ * negative errno on error. Instances whose boot is not known to have
+ * started are reported from their record, never queried.
  */
 int mck_lwk_check(const struct mck_config *cfg, FILE *out, struct mck_error *err);
 
 /*
  * The same for Slurm's HealthCheckProgram, which also runs while jobs
- * do: a RUNNING instance claimed by a job record (and that record) is a
- * job at work; anything else left is reported as by mck_lwk_check.
+ * do: a RUNNING instance claimed by a job record (and that record), and
+ * the record of a job told why it has none, are jobs at work; objdump
+ * missing (mcexec pollutes every rank's output then) is reported too.
  */
 int mck_lwk_health(const struct mck_config *cfg, FILE *out, struct mck_error *err);
 
@@ -92,29 +115,10 @@ int mck_lwk_health_locked(const struct mck_config *cfg, FILE *out, int wait_s,
 int mck_lwk_status(const struct mck_config *cfg, FILE *out, struct mck_error *err);
 
 /*
- * Tear down everything the node holds: every job record, every OS
- * instance and every reservation IHK reports (the operator's "clean by
- * hand", and recovery before a boot). Then verify; 0 when clean.
+ * Tear down everything the node holds that can be removed safely: every
+ * job record's instance (the jobs' users' holders ended) and IHK's pool.
+ * Then verify; 0 when clean.
  */
 int mck_lwk_clean(const struct mck_config *cfg, struct mck_error *err);
-
-/*
- * The topology this node boots with: cfg->topology when set, else the
- * live machine through the cache STATE_DIR/topology.xml. Caller frees the
- * plan with mck_plan_free (hwloc-maps/mck-plan.h).
- */
-struct mck_plan;
-int mck_lwk_plan(const struct mck_config *cfg, struct mck_plan *plan,
-		 struct mck_error *err);
-
-/*
- * The same with the user's --mckernel keys over the partition's policy
- * (hwloc-maps/mck-policy.h: mck_config_plan_policy, then
- * mck_policy_check_plan); user NULL is mck_lwk_plan. *user_fault (may be
- * NULL) is set to 1 when the failure comes from the user's keys (refused
- * or an impossible plan), 0 when from the node or the configuration.
- */
-int mck_lwk_plan_opts(const struct mck_config *cfg, const struct mck_options *user,
-		      struct mck_plan *plan, int *user_fault, struct mck_error *err);
 
 #endif

@@ -61,6 +61,18 @@ static int on_path(const char *path_env, const char *name)
 	}
 }
 
+int mck_prereq_objdump(const char *path_env, char *why, size_t len)
+{
+	if (!path_env || !*path_env)
+		path_env = MCK_PREREQ_DEFAULT_PATH;
+	if (on_path(path_env, "objdump"))
+		return 0;
+	snprintf(why, len, "objdump: not found on PATH (%s): install binutils; without it "
+		 "mcexec writes 'RPATH not found: 22' and 'warning: did not set LD_PRELOAD' "
+		 "into every rank's error output (it runs objdump on every program)", path_env);
+	return -ENOENT;
+}
+
 int mck_prereq_modules(const char *modules_file, FILE *out, struct mck_error *err)
 {
 	static const char *const wanted[] = { "ihk", MCK_IHK_SMP_MODULE, "mcctrl" };
@@ -234,18 +246,17 @@ int mck_prereq_check(const struct mck_config *cfg, const char *modules_file,
 	char double_dev[PATH_MAX] = "";
 	struct mck_ihk ihk;
 	struct mck_error err = { 0 };
-	char path[PATH_MAX];
+	char path[PATH_MAX], why[PATH_MAX + 300];
 	struct stat st;
 	int missing = 0, loaded = 0, modules_ok = 1;
 
 	/* objdump: mcexec runs it on every program it loads */
-	if (on_path(path_env, "objdump")) {
+	if (mck_prereq_objdump(path_env, why, sizeof(why)) == 0) {
 		if (verbose)
 			fprintf(out, "ok: objdump on PATH\n");
 	} else {
 		missing++;
-		fprintf(out, "objdump: not found on PATH (%s), and mcexec runs it on every launch: "
-			"install binutils (and keep its directory on the PATH of jobs)\n", path_env);
+		fprintf(out, "%s\n", why);
 	}
 
 	/* libihk: loadable, every call resolves */
@@ -338,8 +349,7 @@ int mck_prereq_check(const struct mck_config *cfg, const char *modules_file,
 /* "mckctl: MESSAGE" on stderr; 1 */
 #define say(...) mck_complain("mckctl", __VA_ARGS__)
 
-/* slurm.conf to check: --slurm-conf, $SLURM_CONF, beside mckernel.conf, MCK_CONFDIR. */
-static void default_slurm_conf(const struct mck_config *cfg, char *buf, size_t len)
+void mck_slurm_conf_default(const struct mck_config *cfg, char *buf, size_t len)
 {
 	const char *env = getenv("SLURM_CONF");
 	const char *slash = cfg->path ? strrchr(cfg->path, '/') : NULL;
@@ -394,7 +404,7 @@ int mck_prereq_command(int argc, char **argv, const char *config, const char *pa
 		rc = r ? 1 : 0;
 	} else {
 		if (!slurm_conf) {
-			default_slurm_conf(&cfg, buf, sizeof(buf));
+			mck_slurm_conf_default(&cfg, buf, sizeof(buf));
 			slurm_conf = buf;
 		}
 		r = mck_check_slurm(&cfg, slurm_conf, stdout, &err);

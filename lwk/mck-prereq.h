@@ -22,6 +22,16 @@
 /* Where the running kernel lists its loaded modules. */
 #define MCK_PREREQ_PROC_MODULES "/proc/modules"
 
+/* The PATH looked at when none is given. */
+#define MCK_PREREQ_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/*
+ * The one check for binutils' objdump, which mcexec runs on every program
+ * it loads: found as an executable on path_env (NULL or "": the default
+ * PATH)? 0, or -ENOENT with the fixing line in why.
+ */
+int mck_prereq_objdump(const char *path_env, char *why, size_t len);
+
 /*
  * The IHK modules missing from modules_file (the /proc/modules format: the
  * module name is the first word of a line), one line each to out, saying
@@ -68,6 +78,9 @@ int mck_prereq_check(const struct mck_config *cfg, const char *modules_file,
  * there is at least one error, 0 when none (warnings and notes allowed),
  * negative errno when slurm_conf cannot be read.
  */
+/* The slurm.conf of this node: $SLURM_CONF, beside mckernel.conf, MCK_CONFDIR. */
+void mck_slurm_conf_default(const struct mck_config *cfg, char *buf, size_t len);
+
 /*
  * PrologEpilogTimeout of slurm_conf in seconds (read like check-slurm
  * reads it); 0 when unset or unlimited, -1 when the file cannot be read.

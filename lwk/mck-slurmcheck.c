@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mck-budget.h"
 #include "mck-prereq.h"
 #include "mck-util.h"
 
@@ -530,11 +531,14 @@ out:
 static void check_settings(struct check *c, const struct mck_config *cfg)
 {
 	const struct setting *s = c->set;
-	int need = cfg->boot_timeout + cfg->shutdown_timeout;
+	struct mck_budget b;
+	int want;
 	char path[PATH_MAX];
 	long v;
 	int line = 0;
 
+	mck_budget(cfg, &b);
+	want = b.script_s + 30;
 	if (!s[K_PROLOGFLAGS].value)
 		finding(c, c->file, 0, "error", "PrologFlags not set: set PrologFlags=Alloc (or "
 			"Contain) so that mck-prologue boots McKernel at allocation, before any rank");
@@ -557,25 +561,29 @@ static void check_settings(struct check *c, const struct mck_config *cfg)
 	if (s[K_PET].value && strcasecmp(s[K_PET].value, "UNLIMITED") &&
 	    mck_parse_long(s[K_PET].value, 0, LONG_MAX, &v))
 		finding(c, c->file, s[K_PET].line, "error", "PrologEpilogTimeout=%s: expected "
-			"seconds; set PrologEpilogTimeout=%d", s[K_PET].value, need + 30);
+			"seconds; set PrologEpilogTimeout=%d", s[K_PET].value, want);
 	else if (v == 0 || v == 65534)
 		finding(c, c->file, s[K_PET].line, "warning", "PrologEpilogTimeout %s: a boot or "
 			"teardown that hangs holds the node for ever; set PrologEpilogTimeout=%d "
-			"(boot_timeout + shutdown_timeout + 30)",
-			s[K_PET].value ? "unlimited" : "not set (unlimited)", need + 30);
-	else if (v <= need)
-		finding(c, c->file, s[K_PET].line, "error", "PrologEpilogTimeout=%ld is not longer "
-			"than boot_timeout + shutdown_timeout = %d s of %s: Slurm would kill a "
-			"prologue still recovering; set PrologEpilogTimeout=%d", v, need,
-			cfg->path && *cfg->path ? cfg->path : "mckernel.conf", need + 30);
+			"(mck-prologue's budget of %d s, from boot_timeout and shutdown_timeout, "
+			"and a margin)", s[K_PET].value ? "unlimited" : "not set (unlimited)", want,
+			b.script_s);
+	else if (v < b.script_s)
+		finding(c, c->file, s[K_PET].line, "error", "PrologEpilogTimeout=%ld is shorter "
+			"than the %d s mck-prologue may need (a boot waiting for the lifecycle lock, "
+			"recovering and booting, then draining the node with its reason; from "
+			"boot_timeout = %d and shutdown_timeout = %d of %s): Slurm would kill it "
+			"first; set PrologEpilogTimeout=%d", v, b.script_s, cfg->boot_timeout,
+			cfg->shutdown_timeout, cfg->path && *cfg->path ? cfg->path : "mckernel.conf",
+			want);
 
 	v = 10;	/* Slurm's default */
 	if (s[K_BATCHSTART].value)
 		mck_parse_long(s[K_BATCHSTART].value, 0, LONG_MAX, &v);
-	if (v < cfg->boot_timeout)
+	if (v < b.script_s)
 		finding(c, c->file, s[K_BATCHSTART].line, "warning", "BatchStartTimeout %ld s is "
-			"shorter than boot_timeout = %d s: a batch job whose boot is slow fails to "
-			"start; set BatchStartTimeout=%d", v, cfg->boot_timeout, cfg->boot_timeout);
+			"shorter than the %d s mck-prologue may need: a batch job whose boot is slow "
+			"fails to start; set BatchStartTimeout=%d", v, b.script_s, b.script_s);
 
 	if (!s[K_KILLONBADEXIT].value || strcmp(s[K_KILLONBADEXIT].value, "1"))
 		finding(c, c->file, s[K_KILLONBADEXIT].line, "warning", "KillOnBadExit %s: when "

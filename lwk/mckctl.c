@@ -1,22 +1,25 @@
 /*
  * mckctl: the node-side tool of slurm-mckernel. Boots and tears down the
- * McKernel instance of a job (run by mck-prologue / mck-epilogue), checks
- * that a node is clean (usable as Slurm's HealthCheckProgram), shows the
- * node's LWK state and the plan it would boot with, and cleans a node by
- * hand. See mckctl(8).
+ * McKernel instance of a job (run by mck-prologue / mck-epilogue), answers
+ * slurmstepd before each step (step), checks that a node is clean (usable
+ * as Slurm's HealthCheckProgram), shows the node's LWK state and the plan
+ * it would boot with, and cleans a node by hand. See mckctl(8).
  */
 #include "config.h"
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <limits.h>
 #include <unistd.h>
 
+#include "mck-budget.h"
 #include "mck-config.h"
+#include "mck-drain.h"
 #include "mck-lwk.h"
+#include "mck-nodeplan.h"
 #include "mck-options.h"
 #include "mck-plan.h"
 #include "mck-prereq.h"
@@ -30,7 +33,12 @@ static const char usage_text[] =
 	"                                      boot the job's McKernel instance; TEXT is\n"
 	"                                      the job's --mckernel value (KEY=VALUE,...),\n"
 	"                                      checked against the partition's rules\n"
-	"  teardown --job ID                   shut it down, release everything, verify\n"
+	"  teardown --job ID                   destroy it, release everything, verify\n"
+	"  step --job ID --step ID [--options TEXT]\n"
+	"                                      before a step (slurmstepd): the partition's\n"
+	"                                      instance policy, then the instance must be\n"
+	"                                      RUNNING; prints partition= and os=, or one\n"
+	"                                      line saying why the step cannot run\n"
 	"  check [--health]                    exit 0 if the node is clean, else list\n"
 	"                                      what is left on stdout and exit 1;\n"
 	"                                      --health: a job's RUNNING instance is fine\n"
@@ -57,19 +65,12 @@ static const char usage_text[] =
 /* "mckctl: MESSAGE" on stderr; 1 */
 #define die(...) mck_complain("mckctl", __VA_ARGS__)
 
-static int parse_id(const char *what, const char *s, unsigned long max, unsigned long *out)
-{
-	if (mck_parse_ulong(s, out) || *out > max) {
-		die("%s '%s': expected a decimal number from 0 to %lu", what, s, max);
-		return -1;
-	}
-	return 0;
-}
+#define MAX_ID 0xfffffffeUL	/* Slurm ids and uids are 32-bit, NO_VAL excluded */
 
-/* Sub-command options: --job, --uid, --gid, --format. */
+/* Sub-command options. */
 struct sub_opts {
-	int have_job, have_uid, have_gid;
-	unsigned long job, uid, gid;
+	int have_job, have_uid, have_gid, have_step;
+	unsigned long job, uid, gid, step;
 	const char *format;
 	const char *options;	/* --options TEXT: the job's --mckernel value */
 	int check;
@@ -78,13 +79,37 @@ struct sub_opts {
 	const char *file;
 };
 
-static int parse_sub(const char *cmd, int argc, char **argv, const char *allowed,
-		     struct sub_opts *o)
+/* mckctl's own options, given before the command. */
+struct global {
+	const char *config, *partition;
+};
+
+/* One command: its options (letters of parse_sub), what it needs, what it does. */
+struct command {
+	const char *name;
+	const char *allowed;
+	const char *required;	/* letters that must be given */
+	int (*run)(const struct global *g, const struct mck_config *cfg,
+		   const struct sub_opts *o);
+	int takes_file;		/* a trailing FILE argument (config --check) */
+};
+
+static int parse_id(const char *what, const char *s, unsigned long *out)
+{
+	if (mck_parse_ulong(s, out) || *out > MAX_ID) {
+		die("%s '%s': expected a decimal number from 0 to %lu", what, s, MAX_ID);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_sub(const struct command *cmd, int argc, char **argv, struct sub_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "job", required_argument, NULL, 'j' },
 		{ "uid", required_argument, NULL, 'u' },
 		{ "gid", required_argument, NULL, 'g' },
+		{ "step", required_argument, NULL, 's' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "check", no_argument, NULL, 'c' },
 		{ "health", no_argument, NULL, 'H' },
@@ -97,96 +122,210 @@ static int parse_sub(const char *cmd, int argc, char **argv, const char *allowed
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
-		if (ch == '?' || !strchr(allowed, ch)) {
-			die("%s: unexpected option '%s'; see mckctl --help", cmd, argv[optind - 1]);
+		if (ch == '?' || !strchr(cmd->allowed, ch)) {
+			die("%s: unexpected option '%s'; see mckctl --help", cmd->name,
+			    argv[optind - 1]);
 			return -1;
 		}
-		switch (ch) {
-		case 'j':
-			if (parse_id("--job", optarg, 0xfffffffeUL, &o->job))
-				return -1;
-			o->have_job = 1;
-			break;
-		case 'u':
-			if (parse_id("--uid", optarg, 0xfffffffeUL, &o->uid))
-				return -1;
-			o->have_uid = 1;
-			break;
-		case 'g':
-			if (parse_id("--gid", optarg, 0xfffffffeUL, &o->gid))
-				return -1;
-			o->have_gid = 1;
-			break;
-		case 'f':
+		if ((ch == 'j' && parse_id("--job", optarg, &o->job)) ||
+		    (ch == 'u' && parse_id("--uid", optarg, &o->uid)) ||
+		    (ch == 'g' && parse_id("--gid", optarg, &o->gid)) ||
+		    (ch == 's' && parse_id("--step", optarg, &o->step)))
+			return -1;
+		o->have_job |= ch == 'j';
+		o->have_uid |= ch == 'u';
+		o->have_gid |= ch == 'g';
+		o->have_step |= ch == 's';
+		if (ch == 'f')
 			o->format = optarg;
-			break;
-		case 'c':
-			o->check = 1;
-			break;
-		case 'H':
-			o->health = 1;
-			break;
-		case 'o':
+		o->check |= ch == 'c';
+		o->health |= ch == 'H';
+		o->explain |= ch == 'x';
+		if (ch == 'o')
 			o->options = optarg;
-			break;
-		case 'x':
-			o->explain = 1;
-			break;
-		}
+	}
+	if (optind < argc && cmd->takes_file && optind + 1 == argc) {
+		o->file = argv[optind];
+		return 0;
 	}
 	if (optind < argc) {
-		if (!strcmp(cmd, "config") && optind + 1 == argc) {
-			o->file = argv[optind];
-			return 0;
-		}
-		die("%s: unexpected argument '%s'; see mckctl --help", cmd, argv[optind]);
+		die("%s: unexpected argument '%s'; see mckctl --help", cmd->name, argv[optind]);
 		return -1;
 	}
 	return 0;
 }
 
-/* --options TEXT parsed and checked against the partition; 0 or exit status. */
-static int parse_user_options(const struct mck_config *cfg, const char *text,
-			      struct mck_options *opts)
+/* Are the options cmd needs all given? */
+static int check_required(const struct command *cmd, const struct sub_opts *o)
+{
+	static const struct { char letter; const char *name; } names[] = {
+		{ 'j', "--job" }, { 'u', "--uid" }, { 'g', "--gid" }, { 's', "--step" },
+	};
+	char missing[64] = "";
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		int have = names[i].letter == 'j' ? o->have_job : names[i].letter == 'u' ?
+			   o->have_uid : names[i].letter == 'g' ? o->have_gid : o->have_step;
+
+		if (strchr(cmd->required, names[i].letter) && !have)
+			snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing),
+				 "%s%s", *missing ? ", " : "", names[i].name);
+	}
+	if (!*missing)
+		return 0;
+	die("%s: %s %s required", cmd->name, missing, strchr(missing, ',') ? "are" : "is");
+	return -1;
+}
+
+/* --options TEXT, syntax only; 0 or exit status. */
+static int parse_options_text(const char *text, struct mck_options *opts)
 {
 	struct mck_error err = { 0 };
 
-	if (mck_options_parse(text, opts, &err) || mck_options_check(opts, cfg, &err))
+	if (mck_options_parse(text, opts, &err))
 		return die("%s", err.msg);
 	return 0;
 }
 
-static int cmd_plan(const struct mck_config *cfg, const char *format, const char *options,
-		    int explain)
+/* ----------------------------------------------------------- commands */
+
+static int cmd_boot(const struct global *g, const struct mck_config *cfg,
+		    const struct sub_opts *o)
 {
-	struct mck_plan plan;
 	struct mck_error err = { 0 };
 	struct mck_options opts;
-	enum mck_plan_format f;
+	char node[256];
+	struct mck_lwk_job job = {
+		.job = o->job, .uid = o->uid, .gid = o->gid, .partition = g->partition,
+		.options = o->options ? &opts : NULL,
+	};
 
-	if (!format || !strcmp(format, "mcreboot"))
-		f = MCK_PLAN_MCREBOOT;
-	else if (!strcmp(format, "json"))
-		f = MCK_PLAN_JSON;
-	else if (!strcmp(format, "ihk-env"))
-		f = MCK_PLAN_IHK_ENV;
-	else
-		return die("plan: --format '%s': expected mcreboot, json or ihk-env", format);
-	if (options && parse_user_options(cfg, options, &opts))
+	/* the node as slurmd names it (the prologue's SLURMD_NODENAME) */
+	if (mck_drain_node_name(node, sizeof(node)) == 0)
+		job.node = node;
+	/*
+	 * Syntax errors cannot happen from the prologue (it parsed the
+	 * value); the partition's rules are applied by the boot itself,
+	 * which records a refusal for the job's steps.
+	 */
+	if (o->options && parse_options_text(o->options, &opts))
 		return 1;
-	if (mck_lwk_plan_opts(cfg, options ? &opts : NULL, &plan, NULL, &err))
+	if (mck_lwk_boot(cfg, &job, &err) == 0)
+		return 0;
+	die("%s", err.msg);
+	/* nothing of the job left, the record tells the job why */
+	return mck_lwk_boot_failed_clean(cfg, o->job) ? MCK_LWK_EXIT_BOOT_FAILED_CLEAN : 1;
+}
+
+static int cmd_teardown(const struct global *g, const struct mck_config *cfg,
+			const struct sub_opts *o)
+{
+	struct mck_error err = { 0 };
+
+	(void)g;
+	if (mck_lwk_teardown(cfg, o->job, &err))
+		return die("%s", err.msg);
+	return 0;
+}
+
+static int cmd_step(const struct global *g, const struct mck_config *cfg,
+		    const struct sub_opts *o)
+{
+	struct mck_lwk_step_req req = { .job = o->job, .step = (long)o->step };
+	struct mck_error err = { 0 };
+	struct mck_options opts;
+	char canon[MCK_OPTIONS_MAX_LEN + 1];
+
+	(void)g;
+	if (o->options) {
+		if (parse_options_text(o->options, &opts))
+			return 1;
+		if (mck_options_format(&opts, canon, sizeof(canon)) < 0)
+			return die("step: --options '%s': too long", o->options);
+		req.options = canon;
+	}
+	if (mck_lwk_step(cfg, &req, stdout, &err))
+		return die("%s", err.msg);
+	return 0;
+}
+
+static int cmd_check(const struct global *g, const struct mck_config *cfg,
+		     const struct sub_opts *o)
+{
+	struct mck_error err = { 0 };
+	int r = o->health ? mck_lwk_health(cfg, stdout, &err) : mck_lwk_check(cfg, stdout, &err);
+
+	(void)g;
+	return r < 0 ? die("check: %s", err.msg) : r;
+}
+
+static int cmd_status(const struct global *g, const struct mck_config *cfg,
+		      const struct sub_opts *o)
+{
+	struct mck_error err = { 0 };
+
+	(void)g;
+	(void)o;
+	if (mck_lwk_status(cfg, stdout, &err))
+		return die("status: %s", err.msg);
+	return 0;
+}
+
+static int cmd_clean(const struct global *g, const struct mck_config *cfg,
+		     const struct sub_opts *o)
+{
+	struct mck_error err = { 0 };
+
+	(void)g;
+	(void)o;
+	if (mck_lwk_clean(cfg, &err))
+		return die("clean: %s", err.msg);
+	return 0;
+}
+
+static int cmd_plan(const struct global *g, const struct mck_config *cfg,
+		    const struct sub_opts *o)
+{
+	static const struct { const char *name; enum mck_plan_format f; } formats[] = {
+		{ "mcreboot", MCK_PLAN_MCREBOOT }, { "json", MCK_PLAN_JSON },
+		{ "ihk-env", MCK_PLAN_IHK_ENV },
+	};
+	struct mck_error err = { 0 };
+	struct mck_options opts;
+	struct mck_plan plan;
+	int f = o->format ? -1 : 0;
+
+	(void)g;
+	for (size_t i = 0; o->format && i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (!strcmp(o->format, formats[i].name))
+			f = (int)i;
+	if (f < 0)
+		return die("plan: --format '%s': expected mcreboot, json or ihk-env", o->format);
+	if (o->options && (mck_options_parse(o->options, &opts, &err) ||
+			   mck_options_check(&opts, cfg, &err)))
+		return die("%s", err.msg);
+	if (mck_node_plan(cfg, o->options ? &opts : NULL, &plan, NULL, &err))
 		return die("plan: %s", err.msg);
-	mck_plan_print_flags(&plan, f, explain ? MCK_PLAN_EXPLAIN : 0, stdout);
+	mck_plan_print_flags(&plan, formats[f].f, o->explain ? MCK_PLAN_EXPLAIN : 0, stdout);
 	mck_plan_free(&plan);
 	return 0;
 }
 
-static int cmd_config_check(const char *file, const char *partition)
+static int cmd_config(const struct global *g, const struct mck_config *unused,
+		      const struct sub_opts *o)
 {
 	struct mck_config cfg;
 	struct mck_error err = { 0 };
+	struct mck_budget b;
+	char slurm_conf[PATH_MAX];
+	long pet;
 
-	if (mck_config_load(file, partition, &cfg, &err))
+	(void)unused;
+	if (!o->check)
+		return die("config: expected --check [FILE]");
+	if (o->file && g->config)
+		return die("config: give the file once (--config or the argument)");
+	if (mck_config_load(o->file ? o->file : g->config, g->partition, &cfg, &err))
 		return die("%s", err.msg);
 	mck_config_print(&cfg, stdout);
 	if (access(cfg.libihk, R_OK))
@@ -195,27 +334,35 @@ static int cmd_config_check(const char *file, const char *partition)
 		fprintf(stderr, "mckctl: warning: image = %s: %s\n", cfg.image, strerror(errno));
 	if (access(cfg.mcexec, X_OK))
 		fprintf(stderr, "mckctl: warning: mcexec = %s: %s\n", cfg.mcexec, strerror(errno));
-	if (*cfg.path && strrchr(cfg.path, '/')) {
-		char slurm_conf[PATH_MAX];
-		const char *slash = strrchr(cfg.path, '/');
-		long pet;
-
-		snprintf(slurm_conf, sizeof(slurm_conf), "%.*s/slurm.conf",
-			 (int)(slash - cfg.path), cfg.path);
-		pet = mck_slurm_prolog_epilog_timeout(slurm_conf);
-
-		if (pet > 0 && pet <= cfg.boot_timeout + cfg.shutdown_timeout)
-			fprintf(stderr, "mckctl: warning: PrologEpilogTimeout = %ld s in the slurm.conf "
-				"beside %s is not longer than boot_timeout + shutdown_timeout = %d s: "
-				"Slurm would kill a prologue that is still recovering; raise "
-				"PrologEpilogTimeout or lower the timeouts\n", pet, cfg.path,
-				cfg.boot_timeout + cfg.shutdown_timeout);
-	}
+	mck_slurm_conf_default(&cfg, slurm_conf, sizeof(slurm_conf));
+	pet = mck_slurm_prolog_epilog_timeout(slurm_conf);
+	mck_budget(&cfg, &b);
+	if (pet > 0 && pet < b.script_s)
+		fprintf(stderr, "mckctl: warning: PrologEpilogTimeout = %ld s in %s is shorter "
+			"than the %d s mck-prologue may need with boot_timeout = %d and "
+			"shutdown_timeout = %d: Slurm would kill a prologue that is still "
+			"recovering; raise PrologEpilogTimeout or lower the timeouts\n", pet,
+			slurm_conf, b.script_s, cfg.boot_timeout, cfg.shutdown_timeout);
 	mck_config_free(&cfg);
 	return 0;
 }
 
-int main(int argc, char **argv)
+static const struct command commands[] = {
+	{ "boot", "jugo", "jug", cmd_boot, 0 },
+	{ "teardown", "j", "j", cmd_teardown, 0 },
+	{ "step", "jso", "js", cmd_step, 0 },
+	{ "check", "H", "", cmd_check, 0 },
+	{ "status", "", "", cmd_status, 0 },
+	{ "clean", "", "", cmd_clean, 0 },
+	{ "plan", "fox", "", cmd_plan, 0 },
+	{ "config", "c", "", cmd_config, 1 },
+};
+
+/* Commands with their own option parsing and configuration (mck-prereq.c). */
+static const char *const prereq_commands[] = { "prereq", "check-slurm" };
+
+/* mckctl's options before the command; index of the command word, or -1 (exit 1). */
+static int parse_global(int argc, char **argv, struct global *g, int *quiet, int *help)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'C' },
@@ -224,77 +371,66 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config = NULL, *partition = NULL, *cmd;
-	struct sub_opts so = { 0 };
-	struct mck_config cfg;
-	struct mck_error err = { 0 };
-	FILE *devnull = NULL;
-	int ch, rc, quiet = 0;
+	int ch;
 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'C':
-			if (optarg[0] != '/')
-				return die("--config '%s': expected an absolute path", optarg);
-			config = optarg;
-			break;
-		case 'p':
-			if (!mck_valid_partition(optarg))
-				return die("--partition '%s': expected a Slurm partition name "
-					   "(letters, digits, '_', '-', '.')", optarg);
-			partition = optarg;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
-		default:
-			return die("unknown option '%s'; see mckctl --help", argv[optind - 1]);
-		}
+		if (ch == 'C' && optarg[0] != '/')
+			return die("--config '%s': expected an absolute path", optarg), -1;
+		if (ch == 'p' && !mck_valid_partition(optarg))
+			return die("--partition '%s': expected a Slurm partition name "
+				   "(letters, digits, '_', '-', '.')", optarg), -1;
+		if (ch == 'C')
+			g->config = optarg;
+		else if (ch == 'p')
+			g->partition = optarg;
+		else if (ch == 'q')
+			*quiet = 1;
+		else if (ch == 'h')
+			*help = 1;
+		else
+			return die("unknown option '%s'; see mckctl --help", argv[optind - 1]), -1;
 	}
-	if (optind >= argc) {
+	return optind;
+}
+
+int main(int argc, char **argv)
+{
+	struct global g = { 0 };
+	struct sub_opts so = { 0 };
+	const struct command *cmd = NULL;
+	struct mck_config cfg;
+	struct mck_error err = { 0 };
+	FILE *devnull = NULL;
+	int first, quiet = 0, help = 0, rc;
+
+	first = parse_global(argc, argv, &g, &quiet, &help);
+	if (first < 0)
+		return 1;
+	if (help) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (first >= argc) {
 		fputs(usage_text, stderr);
 		return 1;
 	}
-	cmd = argv[optind];
-	argc -= optind;
-	argv += optind;
-
-	if (!strcmp(cmd, "prereq") || !strcmp(cmd, "check-slurm"))
-		return mck_prereq_command(argc, argv, config, partition);
-	if (!strcmp(cmd, "config")) {
-		if (parse_sub(cmd, argc, argv, "c", &so))
-			return 1;
-		if (!so.check)
-			return die("config: expected --check [FILE]");
-		if (so.file && config)
-			return die("config: give the file once (--config or the argument)");
-		return cmd_config_check(so.file ? so.file : config, partition);
-	}
-
-	if (!strcmp(cmd, "boot"))
-		rc = parse_sub(cmd, argc, argv, "jugo", &so);
-	else if (!strcmp(cmd, "teardown"))
-		rc = parse_sub(cmd, argc, argv, "j", &so);
-	else if (!strcmp(cmd, "plan"))
-		rc = parse_sub(cmd, argc, argv, "fox", &so);
-	else if (!strcmp(cmd, "check"))
-		rc = parse_sub(cmd, argc, argv, "H", &so);
-	else if (!strcmp(cmd, "status") || !strcmp(cmd, "clean"))
-		rc = parse_sub(cmd, argc, argv, "", &so);
-	else
-		return die("unknown command '%s'; see mckctl --help", cmd);
-	if (rc)
+	argc -= first;
+	argv += first;
+	for (size_t i = 0; i < sizeof(prereq_commands) / sizeof(prereq_commands[0]); i++)
+		if (!strcmp(argv[0], prereq_commands[i]))
+			return mck_prereq_command(argc, argv, g.config, g.partition);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[0], commands[i].name))
+			cmd = &commands[i];
+	if (!cmd)
+		return die("unknown command '%s'; see mckctl --help", argv[0]);
+	if (parse_sub(cmd, argc, argv, &so) || check_required(cmd, &so))
 		return 1;
-	if (!strcmp(cmd, "boot") && !(so.have_job && so.have_uid && so.have_gid))
-		return die("boot: --job, --uid and --gid are all required");
-	if (!strcmp(cmd, "teardown") && !so.have_job)
-		return die("teardown: --job is required");
+	if (cmd->takes_file)
+		return cmd->run(&g, NULL, &so);
 
-	if (mck_config_load(config, partition, &cfg, &err))
+	if (mck_config_load(g.config, g.partition, &cfg, &err))
 		return die("%s", err.msg);
 	/*
 	 * Whatever this process loads (libihk) or starts reads the same
@@ -307,45 +443,7 @@ int main(int argc, char **argv)
 		if (devnull)
 			mck_lwk_set_log(devnull);
 	}
-
-	rc = 0;
-	if (!strcmp(cmd, "boot")) {
-		struct mck_options opts;
-		struct mck_lwk_job job = {
-			.job = so.job, .uid = so.uid, .gid = so.gid, .partition = partition,
-			.options = so.options ? &opts : NULL,
-		};
-
-		/*
-		 * Syntax errors cannot happen from the prologue (it parsed the
-		 * value); the partition's rules are applied by the boot itself,
-		 * which records a refusal for the job's steps.
-		 */
-		if (so.options && mck_options_parse(so.options, &opts, &err)) {
-			rc = die("%s", err.msg);
-		} else if (mck_lwk_boot(&cfg, &job, &err)) {
-			rc = die("%s", err.msg);
-			/* unwound, node clean, the record tells the job why */
-			if (mck_lwk_boot_failed_clean(&cfg, so.job))
-				rc = MCK_LWK_EXIT_BOOT_FAILED_CLEAN;
-		}
-	} else if (!strcmp(cmd, "teardown")) {
-		if (mck_lwk_teardown(&cfg, so.job, &err))
-			rc = die("%s", err.msg);
-	} else if (!strcmp(cmd, "check")) {
-		int r = so.health ? mck_lwk_health(&cfg, stdout, &err)
-				  : mck_lwk_check(&cfg, stdout, &err);
-
-		rc = r < 0 ? die("check: %s", err.msg) : r;
-	} else if (!strcmp(cmd, "status")) {
-		if (mck_lwk_status(&cfg, stdout, &err))
-			rc = die("status: %s", err.msg);
-	} else if (!strcmp(cmd, "plan")) {
-		rc = cmd_plan(&cfg, so.format, so.options, so.explain);
-	} else if (!strcmp(cmd, "clean")) {
-		if (mck_lwk_clean(&cfg, &err))
-			rc = die("clean: %s", err.msg);
-	}
+	rc = cmd->run(&g, &cfg, &so);
 	mck_config_free(&cfg);
 	if (devnull)
 		fclose(devnull);

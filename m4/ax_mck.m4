@@ -56,6 +56,27 @@ AC_DEFUN([AX_MCK_WITH_SLURM], [
   AM_CONDITIONAL([HAVE_SPANK_PREPEND], [test "x$mck_have_prepend" = xyes])
 ])
 
+# AX_MCK_WITH_JSONC: --with-json-c[=yes|no|check] (default check): json-c, which
+# the plugin and mck-oci-run use to change a container step's config.json
+# (srun --mckernel --container). Without it container steps are refused
+# with a message saying so.
+AC_DEFUN([AX_MCK_WITH_JSONC], [
+  AC_ARG_WITH([json-c],
+    [AS_HELP_STRING([--with-json-c],
+      [json-c for --mckernel container steps (default: use it when found)])],
+    [], [with_json_c=check])
+  mck_have_jsonc=no
+  AS_IF([test "x$with_json_c" != xno], [
+    PKG_CHECK_MODULES([JSONC], [json-c >= 0.13], [mck_have_jsonc=yes],
+      [AS_IF([test "x$with_json_c" = xyes],
+             [AC_MSG_ERROR([json-c >= 0.13 not found: install libjson-c-dev])],
+             [AC_MSG_WARN([json-c not found: --mckernel container steps will be refused (install libjson-c-dev)])])])
+  ])
+  AS_IF([test "x$mck_have_jsonc" = xyes],
+        [AC_DEFINE([HAVE_JSONC], [1], [Define if json-c is available (container steps)])])
+  AM_CONDITIONAL([HAVE_JSONC], [test "x$mck_have_jsonc" = xyes])
+])
+
 # AX_MCK_WITH_IHK: --with-ihk=PREFIX, default location of the real libihk.so.
 AC_DEFUN([AX_MCK_WITH_IHK], [
   AC_ARG_WITH([ihk],

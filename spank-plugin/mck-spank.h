@@ -5,8 +5,10 @@
  *   local.c     srun, sbatch, salloc: validate --mckernel at submit time
  *               (syntax, then the operator's rules of mckernel.conf)
  *   remote.c    slurmstepd: run each task of a user step through mcexec
- *   step.c      slurmstepd, once per step as root: fresh instance
- *               (instance_policy = per-step), instance must be RUNNING
+ *   step.c      slurmstepd, once per step as root: asks the lifecycle
+ *               (mckctl step) for the instance policy and a RUNNING
+ *               instance, loads the configuration of the job's recorded
+ *               partition for the tasks
  * Nothing here is exported: the version script keeps only slurm_spank_*
  * and the plugin_* data visible.
  */
@@ -52,6 +54,29 @@ int mck_spank_remote_post_opt(spank_t sp, struct mck_spank_ctx *ctx);
  */
 int mck_spank_job_options(spank_t sp, struct mck_spank_ctx *ctx, const char **text,
 			  struct mck_options *opts, struct mck_error *err);
+
+/* A task of a --mckernel step as container.c needs it (remote.c fills it). */
+struct mck_spank_container {
+	char *const *argv;	/* S_JOB_ARGV: never read past its first NULL */
+	char *const *env;	/* S_JOB_ENV */
+	uint32_t ntasks;	/* tasks of the step on this node */
+	int os;			/* the job's McKernel instance */
+	const char *omp;	/* OMP_NUM_THREADS default, "" for none */
+	char *const *words;	/* mcexec option words (mck_options_mcexec_args) */
+	int nwords;
+};
+
+/*
+ * container.c: a task of a container step (srun --container). 1: not in
+ * a container, or the usual path does the rest (Slurm 23.11+: prepend);
+ * 0: ready, Slurm starts the container (Slurm 22.05: the spooled
+ * config.json runs mcexec); -1: cannot run, why in err.
+ */
+int mck_spank_container_task(spank_t sp, const struct mck_config *cfg,
+			     const struct mck_spank_container *c, struct mck_error *err);
+
+/* Is argv the placeholder Slurm 22.05 leaves in a container task? */
+int mck_spank_container_placeholder(char *const argv[]);
 
 /* remote.c: did this job ask for --mckernel; is stepid a user step. */
 int mck_spank_job_requested(spank_t sp, struct mck_spank_ctx *ctx);

@@ -440,6 +440,30 @@ static int task_options(spank_t sp, struct mck_spank_ctx *ctx, const struct mck_
 	return 0;
 }
 
+/*
+ * srun --container (container.c): the task is set up for its container
+ * (Slurm 22.05: 0, Slurm starts it), or goes on through the usual path
+ * (1: not in a container, or Slurm 23.11+, which takes the prepended argv
+ * into the container itself).
+ */
+static int container_hook(spank_t sp, const struct mck_config *cfg, const struct task_info *t,
+			  int os, const char *omp, const struct mcexec_opts *mo)
+{
+	struct mck_spank_container c = {
+		.argv = t->argv, .env = t->env, .ntasks = t->ntasks, .os = os, .omp = omp,
+		.words = mo->words, .nwords = mo->n,
+	};
+	struct mck_error err = { 0 };
+	int rc = mck_spank_container_task(sp, cfg, &c, &err);
+
+	if (rc < 0) {
+		task_fail("job %lu step %lu: %s", (unsigned long)t->job, (unsigned long)t->step,
+			  err.msg);
+		return -1;
+	}
+	return rc;
+}
+
 int mck_spank_remote_task_init(spank_t sp, struct mck_spank_ctx *ctx)
 {
 	const struct mck_config *cfg = &ctx->step_cfg;
@@ -479,7 +503,9 @@ int mck_spank_remote_task_init(spank_t sp, struct mck_spank_ctx *ctx)
 	if (bind_proxy_to_linux_cpus(&rec, &t) < 0)
 		goto out;
 	omp_default(&rec, t.ntasks, omp, sizeof(omp));
-	rc = run_through_mcexec(sp, cfg, &t, rec.os, omp, &mo);
+	rc = container_hook(sp, cfg, &t, rec.os, omp, &mo);
+	if (rc > 0)
+		rc = run_through_mcexec(sp, cfg, &t, rec.os, omp, &mo);
 out:
 	mck_argv_free(mo.words);
 	mck_jobrec_free(&rec);

@@ -1,16 +1,21 @@
 /*
  * step.c: slurmstepd, once per step and node, as root, before any task of
  * the step exists (remote slurm_spank_init_post_opt). For a user step of
- * a --mckernel job:
+ * a --mckernel job it asks the lifecycle (lwk, the only door to IHK):
  *
- *   instance_policy = per-step: tear the job's instance down and boot a
- *     fresh one (mckctl teardown + mckctl boot, fork/execv, no shell),
- *     with the same unwind and verification as the prologue. All tasks of
- *     the step wait for it: slurmstepd forks them after this returns.
- *   always: the job's instance must be RUNNING (job record + libihk
- *     status). When it is not (PANIC, HUNGUP, gone), its kernel messages
- *     are saved to STATE_DIR/kmsg/JOBID.stepSTEP.kmsg before anything can
- *     shut it down, and the step fails with a one-line reason.
+ *   mckctl --quiet step --job J --step S [--options TEXT]
+ *
+ * which applies the instance policy of the job's partition (a fresh
+ * instance for every step after the first by default), checks that the
+ * instance is RUNNING (saving its kernel messages when it is not) and
+ * notes the step in the job record; it exits non-zero with a one-line
+ * reason when the step cannot run. All tasks of the step wait for it:
+ * slurmstepd forks them after this returns.
+ *
+ * The job's partition, which selects the configuration section (instance
+ * policy, env list, mcexec defaults) for the step and its tasks, is taken
+ * from the job record the prologue wrote as root, never from the job's
+ * environment. ctx->step_cfg, loaded here, is the tasks' one source of it.
  *
  * A failure is kept in the context and reported by each task in
  * task_init (remote.c), where the message reaches the user's srun; the
@@ -18,21 +23,18 @@
  */
 #include "config.h"
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <slurm/slurm.h>
 
+#include "mck-budget.h"
 #include "mck-config.h"
-#include "mck-ihk.h"
+#include "mck-ctlcmd.h"
 #include "mck-jobrec.h"
 #include "mck-spank.h"
 #include "mck-util.h"
@@ -50,234 +52,120 @@ static void step_fail(struct mck_spank_ctx *ctx, const char *fmt, ...)
 	slurm_error(MCK_SPANK_PREFIX "%s", ctx->step_error);
 }
 
-/* Wait for pid up to limit_s seconds; kill it after that. Exit status or -1. */
-static int wait_child(pid_t pid, int limit_s)
-{
-	int status;
-
-	if (mck_wait_pid(pid, limit_s * 1000, &status) < 0) {
-		kill(pid, SIGKILL);
-		mck_wait_pid(pid, -1, &status);
-		return -1;
-	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /*
- * Run mckctl [--config FILE] [--partition P] --quiet WORDS... with a
- * small fixed environment; its output goes to slurmstepd's log. Returns
- * its exit status, -1 when it could not run or was killed.
+ * mckernel.conf for the job's partition as the prologue recorded it (the
+ * global settings when the job has no record: its step fails anyway).
  */
-static int run_mckctl(const struct mck_spank_ctx *ctx, const struct mck_config *cfg,
-		      const char *partition, unsigned long job, uint32_t step,
-		      const char *const words[], int limit_s)
+static int load_step_config(struct mck_spank_ctx *ctx, unsigned long job, char *partition,
+			    size_t len)
 {
-	char env_job[64], env_step[64], env_conf[4200];
-	const char *argv[24];
-	char *envp[8];
-	int a = 0, e = 0;
-	const char *conf = getenv("SLURM_CONF");
-	pid_t pid;
+	struct mck_config *cfg = &ctx->step_cfg;
+	struct mck_jobrec rec;
+	struct mck_error err = { 0 };
+	int rc;
 
-	argv[a++] = cfg->mckctl;
-	if (ctx->config_path) {
-		argv[a++] = "--config";
-		argv[a++] = ctx->config_path;
+	partition[0] = '\0';
+	if (ctx->step_cfg_loaded) {
+		mck_config_free(cfg);
+		ctx->step_cfg_loaded = 0;
 	}
-	if (partition && *partition) {
-		argv[a++] = "--partition";
-		argv[a++] = partition;
+	rc = mck_config_load(ctx->config_path, NULL, cfg, &err);
+	if (rc < 0)
+		goto fail;
+	if (mck_jobrec_read(cfg->state_dir, job, &rec, NULL) == 0) {
+		if (rec.partition && *rec.partition)
+			snprintf(partition, len, "%s", rec.partition);
+		mck_jobrec_free(&rec);
 	}
-	argv[a++] = "--quiet";
-	for (int i = 0; words[i] && a < 23; i++)
-		argv[a++] = words[i];
-	argv[a] = NULL;
-
-	snprintf(env_job, sizeof(env_job), "SLURM_JOB_ID=%lu", job);
-	snprintf(env_step, sizeof(env_step), "SLURM_STEP_ID=%lu", (unsigned long)step);
-	envp[e++] = env_job;
-	envp[e++] = env_step;
-	envp[e++] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
-	if (conf && *conf && strlen(conf) < sizeof(env_conf) - 16) {
-		snprintf(env_conf, sizeof(env_conf), "SLURM_CONF=%s", conf);
-		envp[e++] = env_conf;
+	if (*partition) {
+		mck_config_free(cfg);
+		rc = mck_config_load(ctx->config_path, partition, cfg, &err);
+		if (rc < 0)
+			goto fail;
 	}
-	envp[e] = NULL;
-
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int fd = open("/dev/null", O_RDONLY);
-
-		if (fd >= 0) {
-			dup2(fd, 0);
-			close(fd);
-		}
-		execve(argv[0], (char *const *)argv, envp);
-		_exit(127);
-	}
-	return wait_child(pid, limit_s);
+	ctx->step_cfg_loaded = 1;	/* kept for the step's tasks (remote.c) */
+	return 0;
+fail:
+	step_fail(ctx, "%s (%s)", err.msg, strerror(-rc));
+	return -1;
 }
 
-/* Fresh instance for this step: teardown (idempotent), then boot. */
-static int boot_fresh_instance(spank_t sp, struct mck_spank_ctx *ctx,
-			       const struct mck_config *cfg, const char *partition,
-			       unsigned long job, uint32_t step, const char *node)
+/* The value of KEY=... among the lines of text, or "" (into buf). */
+static void answer_field(const char *text, const char *key, char *buf, size_t len)
 {
-	char sjob[32], suid[32], sgid[32], canon[MCK_OPTIONS_MAX_LEN + 1];
-	const char *teardown[] = { "teardown", "--job", sjob, NULL };
-	const char *boot[] = { "boot", "--job", sjob, "--uid", suid, "--gid", sgid,
-			       NULL, NULL, NULL };
-	struct mck_options opts;
-	struct mck_error err = { 0 };
-	const char *text;
-	uint32_t uid, gid;
-	int limit = cfg->boot_timeout + cfg->shutdown_timeout + 60, rc;
+	size_t kl = strlen(key);
 
-	/* the fresh instance follows the user's --mckernel keys, like the prologue's */
+	buf[0] = '\0';
+	for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (!strncmp(p, key, kl) && p[kl] == '=') {
+			snprintf(buf, len, "%.*s", (int)strcspn(p + kl + 1, "\n"), p + kl + 1);
+			return;
+		}
+}
+
+/* Ask mckctl step; 0 when the step may run, else ctx->step_error says why. */
+static int ask_lifecycle(spank_t sp, struct mck_spank_ctx *ctx, unsigned long job,
+			 uint32_t step, const char *partition)
+{
+	const struct mck_config *cfg = &ctx->step_cfg;
+	char sjob[32], sstep[32], canon[MCK_OPTIONS_MAX_LEN + 1], got[128], how[128];
+	char env_job[64], env_step[64], env_conf[PATH_MAX + 16];
+	const char *words[] = { "step", "--job", sjob, "--step", sstep, NULL, NULL, NULL };
+	char *envp[] = { env_job, env_step, "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL, NULL };
+	const char *conf = getenv("SLURM_CONF");	/* slurmstepd's own, not the job's */
+	struct mck_ctl_result res;
+	struct mck_error err = { 0 };
+	struct mck_options opts;
+	struct mck_ctl_cmd cmd;
+	struct mck_budget b;
+	const char *text;
+
+	/* the step's own --mckernel keys, for a fresh instance */
 	if (mck_spank_job_options(sp, ctx, &text, &opts, &err) < 0 ||
 	    mck_options_format(&opts, canon, sizeof(canon)) < 0) {
 		step_fail(ctx, "job %lu step %lu: %s", job, (unsigned long)step, err.msg);
 		return -1;
 	}
 	if (canon[0]) {
-		boot[7] = "--options";
-		boot[8] = canon;
+		words[5] = "--options";
+		words[6] = canon;
 	}
-
 	if (!cfg->mckctl || cfg->mckctl[0] != '/') {
-		step_fail(ctx, "instance_policy = per-step needs mckctl in mckernel.conf as an "
-			  "absolute path (now '%s')", cfg->mckctl ? cfg->mckctl : "");
-		return -1;
-	}
-	if (spank_get_item(sp, S_JOB_UID, &uid) != ESPANK_SUCCESS ||
-	    spank_get_item(sp, S_JOB_GID, &gid) != ESPANK_SUCCESS) {
-		step_fail(ctx, "job %lu step %lu: cannot get the job's uid/gid from slurmstepd",
-			  job, (unsigned long)step);
+		step_fail(ctx, "mckctl in mckernel.conf must be an absolute path (now '%s')",
+			  cfg->mckctl ? cfg->mckctl : "");
 		return -1;
 	}
 	snprintf(sjob, sizeof(sjob), "%lu", job);
-	snprintf(suid, sizeof(suid), "%lu", (unsigned long)uid);
-	snprintf(sgid, sizeof(sgid), "%lu", (unsigned long)gid);
-	rc = run_mckctl(ctx, cfg, partition, job, step, teardown, limit);
-	if (rc != 0) {
-		step_fail(ctx, "job %lu step %lu on %s: tearing down the previous McKernel "
-			  "instance for a fresh one failed (mckctl teardown: %s); see %s/log",
-			  job, (unsigned long)step, node, rc < 0 ? "did not finish" : "exit status",
-			  cfg->state_dir);
+	snprintf(sstep, sizeof(sstep), "%lu", (unsigned long)step);
+	snprintf(env_job, sizeof(env_job), "SLURM_JOB_ID=%lu", job);
+	snprintf(env_step, sizeof(env_step), "SLURM_STEP_ID=%lu", (unsigned long)step);
+	if (conf && *conf && strlen(conf) < sizeof(env_conf) - 16) {
+		snprintf(env_conf, sizeof(env_conf), "SLURM_CONF=%s", conf);
+		envp[3] = env_conf;
+	}
+	mck_budget(cfg, &b);
+	if (mck_ctl_cmd(&cmd, cfg, NULL, words) < 0) {
+		step_fail(ctx, "mckctl command line too long");
 		return -1;
 	}
-	rc = run_mckctl(ctx, cfg, partition, job, step, boot, limit);
-	if (rc != 0) {
-		step_fail(ctx, "job %lu step %lu on %s: booting a fresh McKernel instance "
-			  "failed (mckctl boot exit %d); see %s/log", job, (unsigned long)step,
-			  node, rc, cfg->state_dir);
+	if (mck_ctl_run(&cmd, envp, b.mckctl_step_s, 1, &res) < 0) {
+		mck_ctl_describe(&res, b.mckctl_step_s, how, sizeof(how));
+		step_fail(ctx, "%s", *res.reason && !res.timed_out ? res.reason : how);
+		return -1;
+	}
+	answer_field(res.out, "partition", got, sizeof(got));
+	if (strcmp(got, partition)) {
+		step_fail(ctx, "job %lu step %lu: mckctl step answered partition '%s', the job "
+			  "record '%s'", job, (unsigned long)step, got, partition);
 		return -1;
 	}
 	return 0;
 }
 
-/* Save the instance's kernel messages; the path saved to, or "" (logged). */
-static void save_kmsg(struct mck_ihk *ihk, const struct mck_config *cfg, int os,
-		      unsigned long job, uint32_t step, char *path, size_t len)
-{
-	struct mck_error err = { 0 };
-	char dir[4200];
-	char *buf = NULL;
-	int size, got;
-
-	path[0] = '\0';
-	size = ihk->ihk_os_get_kmsg_size(os);
-	if (size <= 0)
-		size = 4 * 1024 * 1024 - 4096;
-	buf = calloc(1, size + 1);
-	if (!buf)
-		return;
-	got = ihk->ihk_os_kmsg(os, buf, size);
-	if (got < 0) {
-		slurm_error(MCK_SPANK_PREFIX "job %lu: cannot read the kernel messages of "
-			    "McKernel instance %d: %s", job, os, strerror(-got));
-		goto out;
-	}
-	snprintf(dir, sizeof(dir), "%s/kmsg", cfg->state_dir);
-	if (mck_mkdir_p(dir, 0755, &err) < 0)
-		goto out;
-	if ((size_t)snprintf(path, len, "%s/%lu.step%lu.kmsg", dir, job,
-			     (unsigned long)step) >= len) {
-		path[0] = '\0';
-		goto out;
-	}
-	if (mck_write_file_atomic(path, buf, strnlen(buf, got), 0644, &err) < 0) {
-		slurm_error(MCK_SPANK_PREFIX "%s", err.msg);
-		path[0] = '\0';
-	}
-out:
-	free(buf);
-}
-
-/* The job's instance must be RUNNING before any task of the step starts. */
-static int check_running(struct mck_spank_ctx *ctx, const struct mck_config *cfg,
-			 unsigned long job, uint32_t step, const char *node)
-{
-	struct mck_jobrec rec = { 0 };
-	struct mck_error err = { 0 };
-	struct mck_ihk ihk = { 0 };
-	char kmsg[4300];
-	int rc, status;
-
-	rc = mck_jobrec_read(cfg->state_dir, job, &rec, &err);
-	if (rc == 0 && rec.os < 0 && rec.reason && *rec.reason) {
-		/* issue 4: the boot failed (unwound) or the job was refused: say why */
-		step_fail(ctx, "job %lu: no McKernel instance on %s: %s", job, node, rec.reason);
-		mck_jobrec_free(&rec);
-		return -1;
-	}
-	if (rc < 0 || rec.os < 0) {
-		step_fail(ctx, "job %lu step %lu: no McKernel instance on %s (%s): was the job "
-			  "submitted with --mckernel, and did its prologue succeed?", job,
-			  (unsigned long)step, node, rc < 0 ? err.msg : "record without instance");
-		mck_jobrec_free(&rec);
-		return -1;
-	}
-	rc = mck_ihk_open(&ihk, cfg->libihk, &err);
-	if (rc < 0) {
-		step_fail(ctx, "job %lu step %lu on %s: %s", job, (unsigned long)step, node,
-			  err.msg);
-		mck_jobrec_free(&rec);
-		return -1;
-	}
-	status = ihk.ihk_os_get_status(rec.os);
-	if (status == IHK_STATUS_RUNNING) {
-		rc = 0;
-		goto out;
-	}
-	rc = -1;
-	if (status < 0) {
-		step_fail(ctx, "job %lu step %lu on %s: McKernel instance %d is gone (%s); "
-			  "the step cannot run, the epilogue cleans the node", job,
-			  (unsigned long)step, node, rec.os, strerror(-status));
-		goto out;
-	}
-	save_kmsg(&ihk, cfg, rec.os, job, step, kmsg, sizeof(kmsg));
-	step_fail(ctx, "job %lu step %lu on %s: McKernel instance %d is %s, not RUNNING; "
-		  "kernel messages %s%s; the step cannot run, the epilogue tears it down",
-		  job, (unsigned long)step, node, rec.os, mck_ihk_status_name(status),
-		  kmsg[0] ? "saved in " : "could not be saved", kmsg);
-out:
-	mck_ihk_close(&ihk);
-	mck_jobrec_free(&rec);
-	return rc;
-}
-
 int mck_spank_remote_post_opt(spank_t sp, struct mck_spank_ctx *ctx)
 {
-	struct mck_config *cfg = &ctx->step_cfg;
-	struct mck_error err = { 0 };
-	char **env = NULL;
-	const char *partition, *node;
+	char partition[128];
 	uint32_t job, step;
-	int rc;
 
 	ctx->step_error[0] = '\0';
 	if (!spank_remote(sp) || !mck_spank_job_requested(sp, ctx))
@@ -285,28 +173,11 @@ int mck_spank_remote_post_opt(spank_t sp, struct mck_spank_ctx *ctx)
 	if (spank_get_item(sp, S_JOB_STEPID, &step) != ESPANK_SUCCESS ||
 	    !mck_spank_is_user_step(step))
 		return 0;
-	if (spank_get_item(sp, S_JOB_ID, &job) != ESPANK_SUCCESS ||
-	    spank_get_item(sp, S_JOB_ENV, &env) != ESPANK_SUCCESS) {
-		step_fail(ctx, "cannot get the job id and environment from slurmstepd");
+	if (spank_get_item(sp, S_JOB_ID, &job) != ESPANK_SUCCESS) {
+		step_fail(ctx, "cannot get the job id from slurmstepd");
 		return 0;
 	}
-	partition = mck_spank_env_get(env, "SLURM_JOB_PARTITION");
-	node = mck_spank_env_get(env, "SLURMD_NODENAME");
-	if (!node || !*node)
-		node = "this node";
-	if (ctx->step_cfg_loaded) {
-		mck_config_free(cfg);
-		ctx->step_cfg_loaded = 0;
-	}
-	rc = mck_config_load(ctx->config_path, partition, cfg, &err);
-	if (rc < 0) {
-		step_fail(ctx, "%s (%s)", err.msg, strerror(-rc));
-		return 0;
-	}
-	ctx->step_cfg_loaded = 1;	/* kept for the step's tasks (remote.c) */
-	if (cfg->instance_policy == MCK_INSTANCE_PER_STEP &&
-	    boot_fresh_instance(sp, ctx, cfg, partition, job, step, node) < 0)
-		return 0;
-	check_running(ctx, cfg, job, step, node);
+	if (load_step_config(ctx, job, partition, sizeof(partition)) == 0)
+		ask_lifecycle(sp, ctx, job, step, partition);
 	return 0;	/* each task reports ctx->step_error and fails */
 }

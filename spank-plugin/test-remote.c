@@ -10,6 +10,7 @@
  */
 #include "config.h"
 #include <errno.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,9 @@
 #include "mck-spank.h"
 #include "mck-test.h"
 #include "mck-util.h"
+#ifdef HAVE_JSONC
+#include "oci.h"
+#endif
 
 /* ---------------------------------------------- the fake SPANK runtime */
 static struct {
@@ -37,6 +41,7 @@ static struct {
 #ifdef HAVE_SPANK_PREPEND_TASK_ARGV
 	char **prepended;	/* what spank_prepend_task_argv got, NULL-terminated */
 #endif
+	const char *cwd;	/* the task's working directory, or NULL */
 } fake;
 static char last_error[2048];
 
@@ -163,6 +168,8 @@ static int run_task_init(struct mck_spank_ctx *ctx, char *out, size_t len, int *
 	if (pid == 0) {
 		close(fds[0]);
 		dup2(fds[1], 1);
+		if (fake.cwd && chdir(fake.cwd) < 0)
+			_exit(3);
 		int rc = mck_spank_remote_task_init(NULL, ctx);
 #ifdef HAVE_SPANK_PREPEND_TASK_ARGV
 		if (rc == 0 && fake.prepended)
@@ -184,6 +191,123 @@ static int run_task_init(struct mck_spank_ctx *ctx, char *out, size_t len, int *
 	*rc_out = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	return 0;
 }
+
+#ifdef HAVE_JSONC
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path) < 0 ? -1 : 0;
+}
+
+static void write_text(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+	chmod(path, mode);
+}
+
+/*
+ * srun --container on Slurm 22.05 (instance 2, 1 task): the task's argv is
+ * Slurm's placeholder in a 4-slot array while argc still counts the user's
+ * 5 words; its working directory is the spooled bundle. The plugin rewrites
+ * the spooled config.json and returns without exec'ing anything.
+ */
+static void container_step(struct mck_spank_ctx *ctx, const char *dir, const char *mcexec,
+			   char **env)
+{
+	char spool[300], rootfs[300], path[400], out[4096];
+	char **placeholder = calloc(4, sizeof(char *));
+	char *cenv[8], want[600], joined[2048] = "";
+	char *text = NULL, **args = NULL;
+	struct mck_oci *doc = NULL;
+	struct mck_error err = { 0 };
+	int nargs = 0;
+	char **saved = fake.argv;
+	int rc, n = 0;
+
+	placeholder[0] = "/bin/sh";
+	placeholder[1] = "-c";
+	placeholder[2] = "echo 'this should never execute with a container'; exit 1";
+	for (int i = 0; env[i]; i++)
+		cenv[n++] = env[i];
+	cenv[n++] = "SLURM_CONTAINER=/shared/bundle";
+	cenv[n] = NULL;
+	snprintf(spool, sizeof(spool), "%s/spool", dir);
+	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
+	mkdir(spool, 0700);
+	snprintf(path, sizeof(path), "%s/config.json", spool);
+	write_text(path, "{\"process\": {\"args\": [\"myprog\", \"-c\", \"3\"], \"env\": "
+		   "[\"TERM=xterm\"]}, \"root\": {\"path\": \"../rootfs\"}}", 0640);
+	/*
+	 * The mount points; objdump in the task's PATH (DIR/bin), which the
+	 * container sees through the mount of mcexec's directory (DIR).
+	 */
+	snprintf(path, sizeof(path), "%s%s", rootfs, dir);
+	mck_mkdir_p(path, 0755, &err);
+	snprintf(path, sizeof(path), "%s/bin/objdump", dir);
+	write_text(path, "", 0755);
+	snprintf(path, sizeof(path), "%s/mcos2", dir);
+	write_text(path, "", 0600);
+
+	fake.argv = placeholder;
+	fake.argc = 5;
+	fake.env = cenv;
+	fake.cwd = spool;
+	run_task_init(ctx, out, sizeof(out), &rc);
+	is_str(out, "NOT-WRAPPED\n", "--container on 22.05: task_init returns, Slurm starts the container");
+	snprintf(path, sizeof(path), "%s/config.json", spool);
+	if (mck_oci_load(path, &doc, &err) == 0 && mck_oci_args(doc, &args, &nargs, &err) == 0) {
+		for (int i = 0; i < nargs; i++)
+			snprintf(joined + strlen(joined), sizeof(joined) - strlen(joined), "[%s]", args[i]);
+		mck_argv_free(args);
+	}
+	snprintf(want, sizeof(want), "[%s][-n][1][--][2][myprog][-c][3]", mcexec);
+	is_str(joined, want, "the spooled config.json runs MCEXEC -n 1 -- 2 and the command");
+	ok(doc && !strcmp(mck_oci_getenv(doc, "SLURMD_NODENAME"), "node7") &&
+	   !strcmp(mck_oci_getenv(doc, "PMIX_MCA_gds"), "hash") &&
+	   !strcmp(mck_oci_getenv(doc, "TERM"), "xterm"),
+	   "with the task's environment, the operator's list and the bundle's own");
+	if (doc)
+		mck_oci_dump(doc, &text, &err);
+	snprintf(want, sizeof(want), "\"destination\": \"%s/mcos2\"", dir);
+	ok(text && strstr(text, want), "and the bind mounts (the device: %s)", want);
+	free(text);
+	mck_oci_free(doc);
+
+	/* a bundle without objdump: one line, nothing written */
+	snprintf(path, sizeof(path), "%s/bin/objdump", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/config.json", spool);
+	write_text(path, "{\"process\": {\"args\": [\"a\"]}, \"root\": {\"path\": \"../rootfs\"}}", 0640);
+	run_task_init(ctx, out, sizeof(out), &rc);
+	ok(rc == 1 && strstr(out, "has no objdump in its PATH"), "a bundle without objdump: %s", out);
+
+	/* SLURM_CONTAINER without the placeholder: no oci.conf here, Slurm runs it on Linux */
+	fake.argv = saved;
+	fake.cwd = NULL;
+	run_task_init(ctx, out, sizeof(out), &rc);
+	ok(rc == 0 && strstr(out, "][-c][3][--][x y]"), "a container Slurm ignores: wrapped as usual");
+	fake.env = env;
+	fake.argc = 5;
+	free(placeholder);
+	snprintf(path, sizeof(path), "%s/config.json", spool);
+	unlink(path);
+	rmdir(spool);
+	snprintf(path, sizeof(path), "%s/mcos2", dir);
+	unlink(path);
+	nftw(rootfs, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+#else
+static void container_step(struct mck_spank_ctx *ctx, const char *dir, const char *mcexec,
+			   char **env)
+{
+	(void)ctx, (void)dir, (void)mcexec, (void)env;
+}
+#endif
 
 int main(void)
 {
@@ -228,8 +352,8 @@ int main(void)
 	f = fopen(conf, "w");
 	if (f) {
 		/* partition other: an mcexec that would show if the task used it */
-		fprintf(f, "mcexec = %s\nstate_dir = %s\n[partition other]\nmcexec = /bin/false\n",
-			mcexec, dir);
+		fprintf(f, "mcexec = %s\nstate_dir = %s\ndevice_dir = %s\n"
+			"[partition other]\nmcexec = /bin/false\n", mcexec, dir, dir);
 		fclose(f);
 	}
 	ctx.config_path = conf;
@@ -282,7 +406,7 @@ int main(void)
 
 	rec.job = 77;
 	rec.os = 0;
-	mck_jobrec_set(&rec.state, "running");
+	rec.state = MCK_JOB_RUNNING;
 	is_int(mck_jobrec_write(dir, &rec, &err), 0, "job record written");
 	run_task_init(&ctx, out, sizeof(out), &rc);
 	is_int(rc, 0, "the task's command ran");
@@ -360,6 +484,8 @@ int main(void)
 	   "uti=yes without mcexec_uti: the task fails with the reason: %s", out);
 	fake.optval = NULL;
 
+
+	container_step(&ctx, dir, mcexec, env);
 
 	rec.os = -1;
 	mck_jobrec_write(dir, &rec, &err);

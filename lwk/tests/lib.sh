@@ -10,6 +10,7 @@ finish() { tap_done state; }
 MCKCTL=$top_builddir/lwk/mckctl
 PROLOGUE=$top_builddir/prologue/mck-prologue
 EPILOGUE=$top_builddir/epilogue/mck-epilogue
+# the IHK double: real IHK's crash on touching an unbooted instance included
 LIBIHK=$top_builddir/ihk/double/.libs/libihk-double.so
 TOPO=$top_srcdir/hwloc-maps/tests/fixtures/testnode.xml
 for f in "$MCKCTL" "$LIBIHK" "$TOPO"; do
@@ -23,7 +24,9 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/test-lwk-sh.XXXXXX")
 STATE=$T/state
 DEV=$T/ihk/dev
 CONF=$T/mckernel.conf
-echo "dummy McKernel image" > "$T/mckernel.img"
+chmod 0755 "$T"
+# an ELF executable of this machine passes the image check like mckernel.img
+cp /bin/true "$T/mckernel.img"
 cat > "$CONF" <<EOC
 libihk = $LIBIHK
 mckctl = $(cd "$(dirname "$MCKCTL")" && pwd)/mckctl
@@ -34,9 +37,36 @@ device_dir = $DEV
 topology = $TOPO
 ihk_double_state = $T/ihk
 ihk_double_topology = $TOPO
+sysfs_dir = $T/sys
 mem_fraction = 0.25
 boot_timeout = 5
 shutdown_timeout = 1
 EOC
 # Nothing of the caller's environment selects another node.
-unset IHK_DOUBLE_STATE IHK_DOUBLE_TOPOLOGY IHK_DOUBLE_FAULT SLURM_MCKERNEL_CONF
+unset IHK_DOUBLE_STATE IHK_DOUBLE_TOPOLOGY IHK_DOUBLE_FAULT SLURM_MCKERNEL_CONF IHK_DOUBLE_DESTROY_UNBOOTED
+# unit tests: no boot takes seconds (the double's default is the observed latency)
+IHK_DOUBLE_LATENCY=zero
+export IHK_DOUBLE_LATENCY
+
+# scontrol: for the lifecycle's questions about other jobs $T/slurm/JOB holds
+# "STATE NODES" (no file: slurmctld does not know the job); any other use
+# (a drain: update NodeName=...) leaves its arguments in $T/scontrol.args,
+# one a line, and exits $FAKE_SCONTROL_RC.
+mkdir -p "$T/bin" "$T/slurm"
+cat > "$T/bin/scontrol" <<EOS
+#!/bin/sh
+case "\$1 \$2 \$3" in
+"-o show job")
+	[ -f "$T/slurm/\$4" ] || { echo 'slurm_load_jobs error: Invalid job id specified' >&2; exit 1; }
+	read st nodes < "$T/slurm/\$4"
+	echo "JobId=\$4 JobState=\$st NodeList=\$nodes" ;;
+"show hostnames "*) echo "\$3" | tr ',' '\n' ;;
+"show node "*) echo "NodeName=\$3 State=IDLE" ;;	# the drain watcher stops
+*) printf '%s\n' "\$@" > "$T/scontrol.args"; exit \${FAKE_SCONTROL_RC:-0} ;;
+esac
+EOS
+chmod +x "$T/bin/scontrol"
+PATH=$T/bin:$PATH
+export PATH
+# the double notes every caller it kills (rc=killed; a test asserts none)
+strict_kills() { grep -s " rc=killed" "$T/ihk/events.log"; }

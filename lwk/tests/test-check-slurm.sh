@@ -6,7 +6,9 @@
 
 E=$T/etc
 mkdir -p "$E"
-cp "$CONF" "$E/mckernel.conf"	# boot_timeout 5 + shutdown_timeout 1 = 6 s
+cp "$CONF" "$E/mckernel.conf"
+# boot_timeout 5, shutdown_timeout 1: the prologue's budget (lwk/mck-budget.h)
+# is 2 x (teardown 5+1+10 + 5 + 20) + 15 + 5 = 102 s
 good() {
 	cat > "$E/slurm.conf" <<EOC
 # a good McKernel cluster
@@ -14,8 +16,8 @@ ClusterName=x
 prolog=/opt/sbin/mck-prologue   # keys are case-insensitive
 Epilog=/opt/sbin/mck-epilogue
 PrologFlags=Contain,X11
-PrologEpilogTimeout=60
-BatchStartTimeout=30
+PrologEpilogTimeout=150
+BatchStartTimeout=120
 KillOnBadExit=1
 SlurmdParameters=config_overrides
 TaskPlugin=task/affinity,task/cgroup
@@ -55,16 +57,18 @@ good; edit '/^Epilog=/d'
 cs; test $? -eq 1 && test "$(lines)" = 1 && grep -q "error: Epilog not set, does not run mck-epilogue" "$T/out"
 ok $? "Epilog missing: error ($(cat "$T/out"))"
 good; edit 's/^PrologEpilogTimeout=.*/PrologEpilogTimeout=6/'
-cs; test $? -eq 1 && test "$(lines)" = 1 && grep -q "error: PrologEpilogTimeout=6 is not longer than boot_timeout + shutdown_timeout = 6 s .*set PrologEpilogTimeout=36" "$T/out"
+cs; test $? -eq 1 && test "$(lines)" = 1 && grep -q "error: PrologEpilogTimeout=6 is shorter than the 102 s mck-prologue may need .*boot_timeout = 5 and shutdown_timeout = 1 .*set PrologEpilogTimeout=132" "$T/out"
 ok $? "PrologEpilogTimeout too short: error ($(cat "$T/out"))"
-good; edit 's/^PrologEpilogTimeout=.*/PrologEpilogTimeout=7/'
+good; edit 's/^PrologEpilogTimeout=.*/PrologEpilogTimeout=101/'
+cs; test $? -eq 1; ok $? "PrologEpilogTimeout one second short of the budget: error"
+good; edit 's/^PrologEpilogTimeout=.*/PrologEpilogTimeout=102/'
 cs; ok $? "PrologEpilogTimeout just long enough: no error"
 good; edit '/^KillOnBadExit=/d'
 cs; test $? -eq 0 && test "$(lines)" = 1 && grep -q "warning: KillOnBadExit not set (0): when McKernel panics or hangs on one node only .*set KillOnBadExit=1" "$T/out"
 ok $? "KillOnBadExit missing: warning, exit 0 ($(cat "$T/out"))"
 good; edit '/^PrologEpilogTimeout=/d'
 cs; ok $? "PrologEpilogTimeout unset: only a warning, exit 0"
-test "$(lines)" = 1 && grep -q "warning: PrologEpilogTimeout not set (unlimited): .*set PrologEpilogTimeout=36" "$T/out"
+test "$(lines)" = 1 && grep -q "warning: PrologEpilogTimeout not set (unlimited): .*set PrologEpilogTimeout=132" "$T/out"
 ok $? "PrologEpilogTimeout unset: one warning ($(cat "$T/out"))"
 good; edit 's/^SlurmdParameters=.*/SlurmdParameters=shutdown_on_reboot/'
 cs; test $? -eq 1 && test "$(lines)" = 1 && grep -q "error: SlurmdParameters lacks config_overrides" "$T/out"
@@ -78,7 +82,10 @@ good; edit 's|^TaskPlugin=.*|TaskPlugin=task/cgroup|'
 cs; ok $? "TaskPlugin without task/affinity: warning only, exit 0"
 grep -q "warning: TaskPlugin=task/cgroup: add task/affinity" "$T/out"; ok $? "TaskPlugin without task/affinity: warned"
 good; edit '/^BatchStartTimeout=/d'
-"$MCKCTL" --config "$E/mckernel.conf" check-slurm > "$T/out"; ok $? "BatchStartTimeout default 10 >= boot_timeout 5: fine"
+cs; test $? -eq 0 && test "$(lines)" = 1 && grep -q "warning: BatchStartTimeout 10 s is shorter than the 102 s mck-prologue may need: .*set BatchStartTimeout=102" "$T/out"
+ok $? "BatchStartTimeout default 10 < the prologue's 102 s: warning, exit 0 ($(cat "$T/out"))"
+good; edit 's/^BatchStartTimeout=.*/BatchStartTimeout=102/'
+cs; ok $? "BatchStartTimeout of the budget: fine"
 
 # plugstack.conf
 good; printf 'optional /opt/lib/slurm-mckernel/spank_mckernel.so\n' > "$E/plugstack.conf"

@@ -1,23 +1,17 @@
 #!/bin/sh
 # test-healthcheck: mck-healthcheck reports a clean node (exit 0, no
 # scontrol), and a dirty one with what is left, draining it through
-# `scontrol update NodeName=N State=DRAIN Reason="mckernel: ..."` (a fake
-# scontrol on PATH records its arguments, one a line); the reason is one
-# line, names the holder of the device, and is cut to 255 bytes.
+# `scontrol update NodeName=N State=DRAIN Reason="mckernel: ..."` (lib.sh's
+# fake scontrol records its arguments, one a line); the reason is one line,
+# names the holder of the device, and is cut to 255 bytes; a node without
+# objdump (mcexec would pollute every rank's output) is drained too.
 . "$top_srcdir/lwk/tests/lib.sh"
 
 HC=$top_builddir/lwk/mck-healthcheck
 [ -x "$HC" ] || { echo "# missing $HC" >&2; exit 99; }
 m() { "$MCKCTL" --config "$CONF" "$@"; }
 export SLURM_MCKERNEL_CONF=$CONF
-mkdir -p "$T/bin"
-cat > "$T/bin/scontrol" <<EOS
-#!/bin/sh
-printf '%s\n' "\$@" > "$T/scontrol.args"
-exit \${FAKE_SCONTROL_RC:-0}
-EOS
-chmod +x "$T/bin/scontrol"
-hc() { PATH="$T/bin:$PATH" SLURMD_NODENAME=n7 "$HC" --config "$CONF" "$@"; }
+hc() { SLURMD_NODENAME=n7 "$HC" --config "$CONF" "$@"; }
 
 hc > "$T/out"; ok $? "clean node: exit 0"
 test ! -e "$T/scontrol.args"; ok $? "clean node: scontrol not run"
@@ -49,4 +43,13 @@ m clean 2>/dev/null; ok $? "clean once the holder is gone"
 rm -f "$T/scontrol.args"
 hc > /dev/null; ok $? "clean again: exit 0"
 test ! -e "$T/scontrol.args"; ok $? "... no drain"
+
+# a node without binutils' objdump: every rank's stderr would get mcexec's
+# "RPATH not found" lines, so the node is drained with that reason
+mkdir -p "$T/noobjdump"
+ln -s "$T/bin/scontrol" "$T/noobjdump/scontrol"
+PATH="$T/noobjdump" SLURMD_NODENAME=n7 "$HC" --config "$CONF" > "$T/out"; test $? -eq 1
+ok $? "no objdump on PATH: exit 1"
+grep -q "^Reason=mckernel: node not clean: objdump: not found on PATH ($T/noobjdump).*RPATH not found: 22" "$T/scontrol.args"
+ok $? "... drained naming objdump and what mcexec prints without it ($(sed -n 4p "$T/scontrol.args"))"
 finish

@@ -68,31 +68,59 @@ ok $? "missing image: status shows the reason"
 m check --health > /dev/null; ok $? "missing image: health check accepts the job's record"
 m teardown --job 43 2>/dev/null && m check; ok $? "missing image: teardown leaves the node clean"
 
-# a boot failure injected by the double
-IHK_DOUBLE_FAULT=ihk_os_boot:EINVAL:always m boot --job 44 --uid 1001 --gid 1001 2> "$T/err"
-test $? -eq 3 && tail -n 1 "$T/err" | grep -q "^mckctl: boot failed at ihk_os_boot: Invalid argument (-22)"
+# a boot failure injected by the double before the create: unwound, exit 3
+IHK_DOUBLE_FAULT=ihk_create_os:EINVAL:always m boot --job 44 --uid 1001 --gid 1001 2> "$T/err"
+test $? -eq 3 && tail -n 1 "$T/err" | grep -q "^mckctl: boot failed at ihk_create_os: Invalid argument (-22)"
 ok $? "boot failure names the call"
 m teardown --job 44 2>/dev/null && m check; ok $? "boot failure: node clean after the teardown"
 
 # the unwind cannot release: exit 1, the error names what is stuck
-IHK_DOUBLE_FAULT="ihk_os_boot:EINVAL:always;ihk_release_mem:EIO:always" m boot --job 46 --uid 1001 --gid 1001 2> "$T/err"
+IHK_DOUBLE_FAULT="ihk_create_os:EINVAL:always;ihk_release_mem:EIO:always" m boot --job 46 --uid 1001 --gid 1001 2> "$T/err"
 test $? -eq 1 && tail -n 1 "$T/err" | grep -q "node not clean: reserved memory"
 ok $? "unclean unwind: exit 1 naming the stuck memory ($(tail -n 1 "$T/err"))"
 m teardown --job 46 2>/dev/null && m check; ok $? "unclean unwind: teardown cleans once release works"
 
-# config --check warns about a PrologEpilogTimeout that is too short
+# a failure between create and boot: the instance is left (querying or
+# destroying it crashes real IHK), exit 1 with the reboot reason
+IHK_DOUBLE_FAULT=ihk_os_load:EINVAL:always m boot --job 47 --uid 1001 --gid 1001 2> "$T/err"
+test $? -eq 1 && tail -n 1 "$T/err" | grep -q "^mckctl: boot failed at ihk_os_load: Invalid argument (-22); instance 0 was created and its boot is not known to have started: .*reboot the node"
+ok $? "stranded: exit 1, the reason says reboot ($(tail -n 1 "$T/err"))"
+grep -q "^state=stranded$" "$STATE/jobs/47.job" && grep -q "^failed_at=ihk_os_load$" "$STATE/jobs/47.job"
+ok $? "stranded: the record names the state and the step"
+m check > "$T/out"; test $? -eq 1 && grep -q "^os 0: not queried: job 47's record says stranded at ihk_os_load" "$T/out"
+ok $? "stranded: check reports it without querying it"
+m teardown --job 47 2> "$T/err"; test $? -eq 1 && grep -q "reboot the node" "$T/err"
+ok $? "stranded: teardown refuses to touch it"
+m clean 2>/dev/null; test $? -eq 1; ok $? "stranded: clean refuses too"
+test -z "$(strict_kills)"; ok $? "stranded: no status query or destroy of it ($(strict_kills))"
+rm -rf "$T/ihk"	# the node's reboot
+m teardown --job 47 2>/dev/null && m check; ok $? "stranded: after the reboot the teardown cleans"
+
+# a node without objdump: refused before IHK is asked for anything (exit 1,
+# the prologue drains the node with the reason)
+mkdir -p "$T/noobjdump"
+ln -s "$T/bin/scontrol" "$T/noobjdump/scontrol"
+calls=$(cat "$T/ihk/events.log" 2>/dev/null | wc -l)
+PATH=$T/noobjdump m boot --job 48 --uid 1001 --gid 1001 2> "$T/err"
+test $? -eq 1 && tail -n 1 "$T/err" | grep -q "^mckctl: node not ready for McKernel jobs: objdump: not found on PATH ($T/noobjdump): install binutils"
+ok $? "no objdump: exit 1 naming it ($(tail -n 1 "$T/err"))"
+test "$(cat "$T/ihk/events.log" 2>/dev/null | wc -l)" -eq "$calls"; ok $? "no objdump: no IHK call made"
+m check; ok $? "no objdump: node clean, no record"
+
+# config --check warns about a PrologEpilogTimeout shorter than the budget
 mkdir -p "$T/etc" && cp "$CONF" "$T/etc/mckernel.conf"
 echo "PrologEpilogTimeout=5" > "$T/etc/slurm.conf"
-"$MCKCTL" config --check "$T/etc/mckernel.conf" > /dev/null 2> "$T/err"
-grep -q "warning: PrologEpilogTimeout = 5 s .* boot_timeout + shutdown_timeout = 6 s" "$T/err"
-ok $? "config --check: PrologEpilogTimeout 5 <= 6 warned"
+SLURM_CONF= "$MCKCTL" config --check "$T/etc/mckernel.conf" > /dev/null 2> "$T/err"
+grep -q "warning: PrologEpilogTimeout = 5 s in $T/etc/slurm.conf is shorter than the 102 s mck-prologue may need" "$T/err"
+ok $? "config --check: PrologEpilogTimeout 5 < 102 warned ($(tr "\n" " " < "$T/err"))"
 echo "PrologEpilogTimeout=300" > "$T/etc/slurm.conf"
-"$MCKCTL" config --check "$T/etc/mckernel.conf" > /dev/null 2> "$T/err"
+SLURM_CONF= "$MCKCTL" config --check "$T/etc/mckernel.conf" > /dev/null 2> "$T/err"
 ! grep -q "PrologEpilogTimeout" "$T/err"; ok $? "config --check: PrologEpilogTimeout 300 accepted"
 
 # clean by hand
 m boot --job 45 --uid 1001 --gid 1001 2>/dev/null; ok $? "boot job 45"
 m clean 2>/dev/null; ok $? "clean"
 m check; ok $? "clean: node clean"
+test -z "$(strict_kills)"; ok $? "no caller killed by the strict double"
 
 finish

@@ -37,24 +37,52 @@ m check; ok $? "nothing booted by refused prologues"
 
 # a boot failure unwound to a clean node: the prologue succeeds (no drain),
 # the job record keeps the one-line reason for the job's steps
-IHK_DOUBLE_FAULT=ihk_os_boot:EINVAL:always "$PROLOGUE" > "$T/out" 2>&1
+IHK_DOUBLE_FAULT=ihk_create_os:EINVAL:always "$PROLOGUE" > "$T/out" 2>&1
 ok $? "failing boot, node clean: prologue exits 0 (node not drained)"
-grep -q "^reason=boot failed at ihk_os_boot: Invalid argument (-22)" "$STATE/jobs/42.job" &&
+grep -q "^reason=boot failed at ihk_create_os: Invalid argument (-22)" "$STATE/jobs/42.job" &&
 	grep -q "^state=boot-failed$" "$STATE/jobs/42.job"
 ok $? "the job record names the failed call"
-grep -q "mck-prologue: job 42: mckctl: boot failed at ihk_os_boot.*node clean" "$STATE/log/prolog.log"
+grep -q "mck-prologue: job 42: boot failed at ihk_create_os.*node clean" "$STATE/log/prolog.log"
 ok $? "reason in prolog.log"
 "$EPILOGUE" > "$T/out" 2>&1; ok $? "epilogue after a failed boot"
 m check; ok $? "node clean"
 
 # a boot failure whose unwind cannot release: the prologue fails (drain),
 # one line naming the call and what is stuck
-IHK_DOUBLE_FAULT="ihk_os_boot:EINVAL:always;ihk_release_cpu:EIO:always" "$PROLOGUE" > "$T/out" 2>&1
+IHK_DOUBLE_FAULT="ihk_create_os:EINVAL:always;ihk_release_cpu:EIO:always" "$PROLOGUE" > "$T/out" 2>&1
 test $? -eq 1; ok $? "failing boot, node not clean: prologue fails"
-test "$(wc -l < "$T/out")" -eq 1 && grep -q "^mck-prologue: job 42: mckctl: boot failed at ihk_os_boot: .*node not clean: reserved cpus" "$T/out"
+test "$(wc -l < "$T/out")" -eq 1 && grep -q "^mck-prologue: job 42: boot failed at ihk_create_os: .*node not clean: reserved cpus" "$T/out"
 ok $? "one line naming the call and the stuck CPUs ($(cat "$T/out"))"
 "$EPILOGUE" > "$T/out" 2>&1; ok $? "epilogue cleans once release works"
 m check; ok $? "node clean"
+
+# a failure between create and boot: the prologue fails and drains the node
+# with the reason that it needs a reboot; the epilogue leaves the instance
+rm -f "$T/scontrol.args"
+IHK_DOUBLE_FAULT=ihk_os_kargs:EINVAL:always SLURMD_NODENAME=n7 "$PROLOGUE" > "$T/out" 2>&1
+test $? -eq 1 && grep -q "^mck-prologue: job 42: boot failed at ihk_os_kargs: .*reboot the node" "$T/out"
+ok $? "stranded: prologue fails with the reboot reason ($(cat "$T/out"))"
+grep -q "^Reason=mckernel: boot failed at ihk_os_kargs: .*reboot the node" "$T/scontrol.args"
+ok $? "stranded: the node is drained with that reason"
+rm -f "$T/scontrol.args"
+SLURMD_NODENAME=n7 "$EPILOGUE" > "$T/out" 2>&1
+test $? -eq 1 && grep -q "reboot the node" "$T/out" && grep -q "^Reason=mckernel: .*reboot the node" "$T/scontrol.args"
+ok $? "stranded: the epilogue fails and drains too, without touching it"
+test -z "$(strict_kills)"; ok $? "stranded: never queried nor destroyed ($(strict_kills))"
+rm -rf "$T/ihk"	# the node's reboot
+"$EPILOGUE" > "$T/out" 2>&1 && m check; ok $? "stranded: after the reboot the epilogue cleans"
+
+# a configuration that does not load: both drain naming FILE:LINE
+cp "$CONF" "$T/good.conf"
+echo "boot_timeout = soon" >> "$CONF"
+line=$(wc -l < "$CONF")
+for prog in "$PROLOGUE" "$EPILOGUE"; do
+	rm -f "$T/scontrol.args"
+	SLURMD_NODENAME=n7 "$prog" > "$T/out" 2>&1; rc=$?
+	test $rc -eq 1 && grep -q "^Reason=mckernel: $CONF:$line: boot_timeout" "$T/scontrol.args"
+	ok $? "$(basename "$prog"): a broken mckernel.conf drains with FILE:LINE ($(sed -n 4p "$T/scontrol.args"))"
+done
+cp "$T/good.conf" "$CONF"
 
 # a job that does not hold whole nodes is refused without draining the node
 SLURM_JOB_CPUS_PER_NODE="$NCPU,1" "$PROLOGUE" > "$T/out" 2>&1
@@ -73,10 +101,11 @@ sleep 0.2
 "$EPILOGUE" > "$T/out" 2>&1; test $? -eq 1; ok $? "epilogue fails while the device is held"
 grep -q "held open by pid .*$holder" "$T/out"; ok $? "reason names the holder ($(cat "$T/out"))"
 m check > /dev/null; test $? -eq 1; ok $? "check reports the node not clean"
-m check --health > "$T/out"; test $? -eq 1 && grep -q "^os 0: INACTIVE" "$T/out"
-ok $? "check --health reports the stuck instance"
+m check --health > "$T/out"; test $? -eq 1 && grep -q "^os 0: RUNNING, owner uid 0, .*held open by pid $holder" "$T/out"
+ok $? "check --health reports the stuck instance (never shut down on its own)"
 kill "$holder"; wait "$holder" 2>/dev/null
 "$EPILOGUE" > "$T/out" 2>&1; ok $? "epilogue succeeds once the holder is gone"
 m check; ok $? "node clean"
+test -z "$(strict_kills)"; ok $? "no caller killed by the strict double"
 
 finish

@@ -51,5 +51,26 @@ rc=$?; [ $rc = 0 ] || sed 's/^/# /' "$tmp/err"
 t $rc "remote.c compiles (-Werror) for 22.05"
 nm "$tmp/remote-2205.o" 2>/dev/null | grep -q ' U execve$'; t $? "22.05 path execs mcexec"
 nm "$tmp/remote-2205.o" 2>/dev/null | grep -q ' U spank_prepend_task_argv$'; [ $? != 0 ]; t $? "22.05 path does not call spank_prepend_task_argv"
+
+# container.c (srun --container): 23.11+ hands the mounts to mck-oci-run
+# and lets the usual path prepend; 22.05 rewrites the spooled config.json.
+if grep -q '^#define HAVE_JSONC 1' "$top_builddir/config.h"; then
+	$CC $flags -c "$top_srcdir/spank-plugin/container.c" -o "$tmp/container-2311.o" 2>"$tmp/err"
+	rc=$?; [ $rc = 0 ] || sed 's/^/# /' "$tmp/err"
+	t $rc "container.c compiles (-Werror) with spank_prepend_task_argv"
+	syms=$(nm "$tmp/container-2311.o" 2>/dev/null)
+	echo "$syms" | grep -q ' U mck_oci_edit_encode$' && echo "$syms" | grep -q ' U spank_setenv$' &&
+		! echo "$syms" | grep -q ' U mck_oci_load$'
+	t $? "23.11 container steps hand the mounts on in the environment, no config.json rewrite"
+	$CC $(echo "$flags" | sed "s|-DHAVE_SPANK_PREPEND_TASK_ARGV=1||; s|-I$tmp/fake-slurm-23.11||; s|-I$top_builddir |-I$tmp/config-2205 |") \
+		-c "$top_srcdir/spank-plugin/container.c" -o "$tmp/container-2205.o" 2>"$tmp/err"
+	rc=$?; [ $rc = 0 ] || sed 's/^/# /' "$tmp/err"
+	t $rc "container.c compiles (-Werror) for 22.05"
+	syms=$(nm "$tmp/container-2205.o" 2>/dev/null)
+	echo "$syms" | grep -q ' U mck_oci_load$' && echo "$syms" | grep -q ' U mck_oci_save$'
+	t $? "22.05 container steps rewrite the spooled config.json"
+else
+	echo "# json-c not configured: container.c only refuses container steps"
+fi
 echo "1..$n"
 [ $failed = 0 ]

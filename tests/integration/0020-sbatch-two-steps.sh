@@ -1,6 +1,8 @@
 #!/bin/bash
-# An sbatch --mckernel job with two srun --mckernel steps boots once per
-# node, runs both steps on that instance and tears down once.
+# An sbatch --mckernel job with two srun --mckernel MPI steps: with the
+# default instance_policy (per-step) the first step runs on the prologue's
+# instance and the second on a fresh one (a second MPI step in the same
+# instance crashes on real McKernel); both tear down. 0701 covers per-job.
 . "$(dirname "$0")/lib.sh"
 
 install_program "$BUILD/tests/programs/mpi_hello"
@@ -22,11 +24,13 @@ is "$(grep '^rank ' "$TC_SHARE/two-steps-$job.out" | grep -c 'parent mcexec ')" 
 ok "nodes are clean after the job" wait_clean 60
 for n in $TC_NODE_NAMES; do
 	d=$(node_double "$n")
-	is "$(grep "job=$job " "$d/events.log" | grep -c "call=os_boot .*rc=0")" 1 "$n: booted once for job $job"
-	is "$(grep "job=$job " "$d/events.log" | grep -c "call=destroy_os .*rc=0")" 1 "$n: destroyed once for job $job"
-	gens=$(grep -h "^gen=" $(grep -l "^job=$job$" "$d"/mcexec/*.rec) | sort -u | wc -l)
-	is "$gens" 1 "$n: both steps ran on the same instance"
-	steps=$(grep -h "^step=" $(grep -l "^job=$job$" "$d"/mcexec/*.rec) | sort -u | tr '\n' ' ')
+	is "$(grep "job=$job " "$d/events.log" | grep -c "call=os_boot .*rc=0")" 2 "$n: booted twice for job $job (prologue, fresh instance for step 1)"
+	is "$(grep "job=$job " "$d/events.log" | grep -c "call=destroy_os .*rc=0")" 2 "$n: destroyed both instances of job $job"
+	is "$(grep "job=$job " "$d/events.log" | grep -c "call=os_shutdown")" 0 "$n: never an ihk_os_shutdown on its own"
+	# the records of destroyed instances, one line per rank (ihk/double/README.md)
+	gens=$(grep " job=$job " "$d/mcexec.log" | sed -n 's/.* gen=\([0-9]*\) .*/\1/p' | sort -u | wc -l)
+	is "$gens" 2 "$n: each MPI step ran on its own instance"
+	steps=$(grep " job=$job " "$d/mcexec.log" | sed -n 's/.* \(step=[0-9]*\) .*/\1/p' | sort -u | tr '\n' ' ')
 	is "$steps" "step=0 step=1 " "$n: ranks of step 0 and step 1 were recorded"
 done
 done_testing

@@ -1,44 +1,61 @@
 #!/bin/bash
 # Failures of IHK/McKernel on the test cluster (issue 4), each followed by
 # the recovery an operator would do:
-#  (a) a boot that fails on one node: the job fails with the reason naming
-#      the failing call, the node stays clean and in service;
+#  (a) a boot that fails on one node before the instance is created: the
+#      job fails with the reason naming the failing call, the node stays
+#      clean and in service;
+#  (a2) a boot that fails between create and boot (ihk_os_load): the
+#      instance is left untouched (querying or destroying it crashes real
+#      IHK), the job fails, the node is drained with the reason that it
+#      needs a reboot; after the reboot it is back in service;
 #  (b) a kernel panic while ranks run: ranks end (bounded), the reason
 #      reaches the job's stderr, kernel messages are saved, the node is clean;
 #  (c) a process holding the device at epilogue time: the epilogue fails,
 #      the node is drained and sinfo -R names what is stuck (not only
 #      "Epilog error"); mck-healthcheck reports it; after the holder is
 #      gone, mckctl clean + resume make the node usable;
-#  (d) slurmd killed (with its prologue) in the middle of a boot: the node
-#      recovers, leftovers are cleaned, nothing leaks.
+#  (d) slurmd killed (with its prologue) in the middle of a boot: whether
+#      the killed boot started is unknown, so the half-booted instance is
+#      not touched and the node is drained with the reboot reason; after
+#      the reboot nothing leaks.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/faults.sh"
 
-trap clear_faults EXIT
-clear_faults
-for n in $TC_NODE_NAMES; do recover_node "$n"; done
-ok "cluster starts clean" wait_clean 30
+start_clean
 N1=node1
 N2=node2
 
 # --- (a) boot failure on one node -----------------------------------------
-label=a$$
-set_double "$N2" "fault = ihk_os_boot:-EINVAL:once:$label"
-out=$(timeout 120 "$CLUSTER" run srun -N2 --mckernel true 2>&1)
-rc=$?
-echo "$out" | sed 's/^/#   /'
+run_faulty "$N2" "ihk_create_os:-EINVAL:once:a$$"
 ok "(a) the job fails (rc $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
-ok "(a) its stderr has one reason line naming ihk_os_boot" \
-	grep -q "spank_mckernel: job [0-9]*: no McKernel instance on .*boot failed at ihk_os_boot: Invalid argument (-22)" <<<"$out"
+ok "(a) its stderr has one reason line naming ihk_create_os" \
+	grep -q "spank_mckernel: job [0-9]*: no McKernel instance on .*boot failed at ihk_create_os: Invalid argument (-22)" <<<"$out"
 ajob=$(sed -n 's/.*spank_mckernel: job \([0-9]*\): .*/\1/p' <<<"$out" | head -n1)
 ok "(a) the fault fired on $N2 (events.log)" \
-	grep -q "job=$ajob call=os_boot .*injected=1" "$(node_double "$N2")/events.log"
-set_double "$N2"
+	grep -q "job=$ajob call=create_os .*injected=1" "$(node_double "$N2")/events.log"
 ok "(a) nodes clean after the job" wait_clean 30
 ok "(a) $N2 is not drained" wait_for 10 node_idle "$N2"
 is "$(slurm_reason "$N2")" "" "(a) $N2 has no drain reason"
 out=$(timeout 120 "$CLUSTER" run srun -N2 --mckernel true 2>&1)
 is "$?" 0 "(a) the next job runs on both nodes"
+
+# --- (a2) failure between create and boot: stranded, drained for a reboot ---
+run_faulty "$N2" "ihk_os_load:-EINVAL:once:a2$$"
+ok "(a2) the job fails (rc $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
+ok "(a2) $N2 is drained" wait_for 60 is_drained "$N2"
+ok "(a2) the drain reason says the node needs a reboot" \
+	wait_for 60 reason_matches "$N2" "^mckernel: .*ihk_os_load.*reboot the node"
+diag "sinfo -R reason: $(slurm_reason "$N2")"
+ok "(a2) the record keeps the exact state" \
+	grep -qx "state=stranded" "$(node_state "$N2")"/jobs/*.job
+ok "(a2) no status query or destroy reached the unbooted instance" \
+	bash -c "! grep -q 'call=destroy_os os=0 gen=$(sed -n "s/.*call=create_os os=0 gen=\([0-9]*\) .*/\1/p" "$(node_double "$N2")/events.log" | tail -n1) ' '$(node_double "$N2")/events.log'"
+out=$(on_node "$N2" "$MCKCTL_N" check 2>&1)
+ok "(a2) mckctl check reports it without querying it" grep -q "os 0: not queried: job [0-9]*'s record says stranded at ihk_os_load" <<<"$out"
+reboot_node "$N2"
+ok "(a2) after the reboot $N2 is clean and in service" node_check "$N2"
+out=$(timeout 120 "$CLUSTER" run srun -N2 --mckernel true 2>&1)
+is "$?" 0 "(a2) the next job runs on both nodes"
 
 # --- (b) panic while the ranks run ------------------------------------------
 for n in $TC_NODE_NAMES; do set_double "$n" "panic_after_s = 1.5"; done
@@ -120,15 +137,17 @@ fi
 sed 's/^/#   /' "$TC_SHARE/d.out"
 ok "(d) the killed job ended" bash -c "! kill -0 $srun_pid 2>/dev/null"
 wait_no_jobs 60
-resume_node "$N1"
-ok "(d) $N1 is in service again (resumed if Slurm drained it, IHK untouched)" node_idle "$N1"
+ok "(d) the half-booted instance was not touched: $N1 drained for a reboot" \
+	wait_for 60 reason_matches "$N1" "reboot the node"
+diag "sinfo -R reason: $(slurm_reason "$N1")"
+ok "(d) its record says what is known" grep -q "^state=stranded$" "$(node_state "$N1")/jobs/$djob.job"
+reboot_node "$N1"
+ok "(d) $N1 is in service again after the reboot" node_idle "$N1"
 out=$(timeout 120 "$CLUSTER" run srun -N2 --mckernel true 2>&1)
 rc=$?
 echo "$out" | sed 's/^/#   /'
 is "$rc" 0 "(d) the next job runs on both nodes"
 ok "(d) nodes clean" wait_clean 30
-ok "(d) the leftovers of job $djob were cleaned by its epilogue or the next prologue" \
-	grep -q "job $djob: ihk_destroy_os(0, 0) ok" "$(node_state "$N1")/log/lifecycle.log"
 leaks=$(all_leftovers)
 is "$leaks" "" "(d) no leaked instance, reservation or record on any node"
 for n in $TC_NODE_NAMES; do

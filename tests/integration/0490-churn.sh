@@ -6,7 +6,8 @@
 # compacted and retried; twice: the boot fails), slurmd killed during a
 # prologue, a process holding the device. After each fault the test
 # recovers as an operator would (resume drained nodes, mckctl clean when
-# needed). At the end: no leaked instance/reservation/record on any node,
+# needed, reboot a node whose reason says it needs one: an instance that
+# did not boot cannot be removed from real IHK without crashing the node). At the end: no leaked instance/reservation/record on any node,
 # a reason shown for every failed job, no rank ran on another job's
 # instance. Prints the counts.
 #   CHURN_JOBS=N  CHURN_SEED=S  CHURN_FAULT_PCT=P (default 35)
@@ -49,7 +50,7 @@ KINDS=(boot_fail boot_hang panic release enomem_once enomem_twice slurmd_kill ho
 WEIGHTS=(30 8 14 12 10 8 3 4)
 declare -A NFAULT=()
 for k in "${KINDS[@]}"; do NFAULT[$k]=0; done
-NJOBS=0 NFAILED=0 NEXPLAINED=0 NUNEXPECTED=0 NDRAINS=0 NDRAINS_OURS=0 NSBATCH=0
+NJOBS=0 NFAILED=0 NEXPLAINED=0 NUNEXPECTED=0 NDRAINS=0 NDRAINS_OURS=0 NSBATCH=0 NREBOOTS=0
 UNEXPLAINED=()
 NODES=($TC_NODE_NAMES)
 LOG=$TC_SHARE/churn.log
@@ -98,7 +99,10 @@ recover_all() {
 		case "$reason" in mckernel:*) NDRAINS_OURS=$((NDRAINS_OURS + 1)) ;; esac
 		DRAIN_REASONS="$DRAIN_REASONS$n: $reason;"
 		echo "job $JOB: $n $st: $reason" >>"$LOG"
-		recover_node "$n"
+		case "$reason" in
+		*"reboot the node"*) reboot_node "$n"; NREBOOTS=$((NREBOOTS + 1)) ;;
+		*) recover_node "$n" ;;
+		esac
 	done < <(as_user sinfo -h -N -o '%N %T' 2>/dev/null | sort -u)
 }
 
@@ -171,6 +175,13 @@ for i in $(seq 1 "$JOBS"); do
 			set_double "$fnode"
 			"$CLUSTER" restart-node "$fnode" 2>>"$LOG"
 			[ -n "$JOB" ] && as_user scancel "$JOB"
+			# whether the killed boot started is unknown: the operator who
+			# killed it reboots the node once the job is gone
+			wait_for 60 no_jobs
+			if on_node "$fnode" "$MCKCTL_N" check 2>/dev/null | grep -q "not queried"; then
+				reboot_node "$fnode"
+				NREBOOTS=$((NREBOOTS + 1))
+			fi
 		else
 			wait_for 30 bash -c "grep -qs '^state=running$' $(node_state "$fnode")/jobs/*.job"
 			JOB=$(basename "$(grep -ls '^state=running$' "$(node_state "$fnode")"/jobs/*.job | head -n1)" .job)
@@ -239,16 +250,14 @@ NRANKS=0 NFOREIGN=0
 for n in $TC_NODE_NAMES; do
 	d=$(node_double "$n")
 	booted=$(sed -n 's/.* job=\([0-9][0-9]*\) call=os_boot os=[0-9]* gen=\([0-9][0-9]*\) rc=0.*/\1 \2/p' "$d/events.log" | sort -u)
-	for r in "$d"/mcexec/*.rec; do
-		[ -f "$r" ] || continue
-		j=$(sed -n 's/^job=//p' "$r")
-		g=$(sed -n 's/^gen=//p' "$r")
+	# the records of destroyed instances, one line per rank (ihk/double/README.md)
+	while read -r j g pid; do
 		NRANKS=$((NRANKS + 1))
 		if ! grep -qx "$j $g" <<<"$booted"; then
 			NFOREIGN=$((NFOREIGN + 1))
-			diag "$n: rank record $(basename "$r") of job $j ran on gen $g, not booted for job $j"
+			diag "$n: rank pid $pid of job $j ran on gen $g, not booted for job $j"
 		fi
-	done
+	done < <(sed -n 's/^pid=\([0-9]*\) .* job=\([0-9]*\) .* gen=\([0-9]*\) .*/\2 \3 \1/p' "$d/mcexec.log" 2>/dev/null)
 done
 
 diag "churn counts (seed $SEED, $((T1 - T0)) s):"
@@ -256,7 +265,7 @@ diag "  jobs: $NJOBS (sbatch with 2 steps: $NSBATCH)"
 for k in "${KINDS[@]}"; do diag "  faults $k: ${NFAULT[$k]}"; done
 diag "  reserve_mem -ENOMEM compaction retries: $ENOMEM_RETRIES"
 diag "  failed jobs: $NFAILED, explained: $NEXPLAINED, unexpected (no fault): $NUNEXPECTED"
-diag "  drained nodes: $NDRAINS, with our reason: $NDRAINS_OURS"
+diag "  drained nodes: $NDRAINS, with our reason: $NDRAINS_OURS, rebooted: $NREBOOTS"
 diag "  rank records checked: $NRANKS, on another job's instance: $NFOREIGN"
 diag "  leaks: $NLEAKS"
 for u in "${UNEXPLAINED[@]}"; do diag "unexplained: $u"; done

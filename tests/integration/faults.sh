@@ -40,14 +40,57 @@ wait_for() {
 node_check() { on_node "$1" "$MCKCTL_N" check >/dev/null 2>&1; }
 node_idle() { [ "$(slurm_state "$1")" = idle ]; }
 
-# Operator's recovery of one node: clean it by hand, resume it in Slurm.
+# Operator's recovery of one node: clean it by hand (a node holding an
+# instance whose boot is not known to have started needs a reboot instead:
+# reboot_node), resume it in Slurm.
 recover_node() { # recover_node NODE
 	local n=$1
+	if on_node "$n" "$MCKCTL_N" check 2>/dev/null | grep -q "not queried"; then
+		reset_double "$n"
+	fi
 	node_check "$n" || on_node "$n" "$MCKCTL_N" --quiet clean >/dev/null 2>&1
 	if is_drained "$n" || [ "$(slurm_state "$n")" = down ]; then
 		on_node "$n" scontrol update NodeName="$n" State=RESUME >/dev/null 2>&1
 	fi
 	wait_for 30 node_idle "$n"
+}
+
+# IHK's state of NODE gone with the double's state directory (what a reboot
+# does; its double.conf kept); the lifecycle's records stay.
+reset_double() { # reset_double NODE
+	local d conf
+	d=$(node_double "$1")
+	conf=$(cat "$d/double.conf" 2>/dev/null)
+	rm -rf "$d"
+	mkdir -p "$d"
+	[ -z "$conf" ] || printf '%s\n' "$conf" >"$d/double.conf"
+}
+
+# The operator reboots NODE (what a stranded instance needs), then cleans
+# and resumes it as after any failure.
+reboot_node() { # reboot_node NODE
+	reset_double "$1"
+	recover_node "$1"
+}
+
+# A failure test's start: faults cleared now and when the script exits,
+# every node recovered, the cluster clean.
+start_clean() {
+	trap clear_faults EXIT
+	clear_faults
+	local n
+	for n in $TC_NODE_NAMES; do recover_node "$n"; done
+	ok "cluster starts clean" wait_clean 30
+}
+
+# A job on both nodes that fails when FAULT fires on NODE: prints its output
+# into $out and its exit status into $rc (from run_faulty NODE FAULT).
+run_faulty() { # run_faulty NODE FAULT
+	set_double "$1" "fault = $2"
+	out=$(timeout 120 "$CLUSTER" run srun -N2 --mckernel true 2>&1)
+	rc=$?
+	echo "$out" | sed 's/^/#   /'
+	set_double "$1"
 }
 
 # Pids of NODE's processes whose command name is one of NAMES.

@@ -157,7 +157,9 @@ srun --mckernel -n2 sleep 600
 SCRIPT
 	chmod 0755 "$TC_SHARE/$1"
 }
-recs_of() { grep -l "^job=$2$" "$(node_double "$1")"/mcexec/*.rec 2>/dev/null; }
+recs_of() { # the double's run records (STATE/mcexec/osN/PID.rec, earlier STATE/mcexec/PID.rec)
+	grep -l "^job=$2$" "$(node_double "$1")"/mcexec/*.rec "$(node_double "$1")"/mcexec/os*/*.rec 2>/dev/null
+}
 wait_ranks() { # wait_ranks JOB: both nodes run a rank of JOB
 	local i n all
 	for i in $(seq 60); do
