@@ -65,6 +65,8 @@ static const struct key_def keys[] = {
 	KEY("boot_timeout", K_SECONDS, boot_timeout, "whole seconds, 1 to 3600"),
 	KEY("shutdown_timeout", K_SECONDS, shutdown_timeout, "whole seconds, 1 to 3600"),
 	KEY("sysfs_dir", K_PATH, sysfs_dir, "an absolute directory where sysfs is mounted"),
+	KEY("metrics_file", K_PATH, metrics_file,
+	  "an absolute path of a .prom file, or nothing", .empty_ok = 1),
 	KEY("ihk_destroy_unbooted", K_CHOICE, ihk_destroy_unbooted_safe, "crash or safe",
 	  .choice = { "crash", "safe" }),
 	KEY("ihk_double_state", K_PATH, ihk_double_state,
@@ -108,6 +110,11 @@ static const struct key_def keys[] = {
 	KEY("instance_policy", K_CHOICE, instance_policy, "per-job or per-step",
 	  .choice = { "per-job", "per-step" }),
 	KEY("require_exclusive", K_BOOL, require_exclusive, "yes or no"),
+	KEY("boot_report", K_BOOL, boot_report, "yes or no"),
+	KEY("reservation", K_CHOICE, reservation, "per-job or keep",
+	  .choice = { "per-job", "keep" }),
+	KEY("keep_idle", K_COUNT, keep_idle, "seconds from 0 to 604800",
+	  .min = 0, .max = 604800),
 	KEY("container_mounts", K_MOUNTS, container_mounts,
 	  "absolute paths, each with :ro or :rw (default), separated by commas, or nothing"),
 
@@ -176,6 +183,7 @@ static int set_defaults(struct mck_config *cfg)
 		{ "state_dir", MCK_STATEDIR },
 		{ "device_dir", "/dev" },
 		{ "sysfs_dir", "/sys" },
+		{ "metrics_file", MCK_METRICS_FILE },
 		{ "topology", "" },
 		{ "ihk_double_state", "" },
 		{ "ihk_double_topology", "" },
@@ -209,6 +217,9 @@ static int set_defaults(struct mck_config *cfg)
 	cfg->max_mem_fraction = 0.9;
 	cfg->min_linux_cores = 1;
 	cfg->instance_policy = MCK_INSTANCE_PER_STEP;
+	cfg->reservation = MCK_RESERVATION_PER_JOB;
+	cfg->keep_idle = 300;
+	cfg->boot_report = 1;
 	cfg->require_exclusive = 1;
 	return 0;
 }

@@ -27,6 +27,7 @@ static const struct {
 	[MCK_OPT_STACK_PREMAP] = { "stack_premap",
 		"a size or SIZE:MAX such as 2M:1G, or 0 for mcexec's default" },
 	[MCK_OPT_UTI] = { "uti", "yes or no" },
+	[MCK_OPT_QUIET] = { "quiet", "yes or no (quiet alone: yes)" },
 };
 
 static const char help_text[] =
@@ -37,7 +38,7 @@ static const char help_text[] =
 	"smt=all|one (hardware threads per McKernel core), "
 	"procs=N (processes per node, must match the step's tasks per node), "
 	"mpol_threshold=SIZE, extend_heap_by=SIZE, stack_premap=SIZE[:MAX], uti=yes|no "
-	"(mcexec options). The partition decides which keys users may set and their limits "
+	"(mcexec options), quiet=yes|no or quiet alone (no line about the boot on the first step's error output). The partition decides which keys users may set and their limits "
 	"(mckernel.conf(5)).";
 
 const char *mck_options_help(void)
@@ -225,8 +226,9 @@ static int parse_value(enum mck_opt_key key, const char *v, struct mck_options *
 		}
 		return -1;
 	case MCK_OPT_UTI:
+	case MCK_OPT_QUIET:
 		if (!strcmp(v, "yes") || !strcmp(v, "no")) {
-			o->uti = v[0] == 'y';
+			*(key == MCK_OPT_UTI ? &o->uti : &o->quiet) = v[0] == 'y';
 			return 0;
 		}
 		return -1;
@@ -275,15 +277,20 @@ int mck_options_parse(const char *text, struct mck_options *opts,
 		const char *value;
 		int key, vrc;
 
-		if (!eq) {
+		if (!eq && !strcmp(item, "quiet")) {
+			/* the one key that stands alone: quiet means quiet=yes */
+			key = MCK_OPT_QUIET;
+			value = "yes";
+		} else if (!eq) {
 			rc = mck_fail(err, -EINVAL,
 				      "--mckernel: '%s' is not KEY=VALUE; keys are %s",
 				      mck_quote(item, q, sizeof(q)), all);
 			goto fail;
+		} else {
+			key = mck_option_key_find(item, eq - item);
+			value = eq + 1;
+			*eq = '\0';
 		}
-		key = mck_option_key_find(item, eq - item);
-		value = eq + 1;
-		*eq = '\0';
 		if (key < 0) {
 			rc = mck_fail(err, -EINVAL,
 				      "--mckernel: unknown key '%s' (in '%s=%s'): keys are %s",
@@ -336,7 +343,8 @@ int mck_options_check(const struct mck_options *opts,
 		      const struct mck_config *cfg, struct mck_error *err)
 {
 	char where[300], a[64], b[64];
-	unsigned refused = opts->set & ~cfg->user_keys;
+	/* quiet changes only what the user sees: always allowed */
+	unsigned refused = opts->set & ~cfg->user_keys & ~MCK_OPT_BIT(MCK_OPT_QUIET);
 
 	if (refused) {
 		char allowed[256];
@@ -415,6 +423,7 @@ int mck_options_format(const struct mck_options *o, char *buf, size_t len)
 		case MCK_OPT_PROCS: snprintf(v, sizeof(v), "%d", o->procs); break;
 		case MCK_OPT_SMT: snprintf(v, sizeof(v), "%s", o->smt_one ? "one" : "all"); break;
 		case MCK_OPT_UTI: snprintf(v, sizeof(v), "%s", o->uti ? "yes" : "no"); break;
+		case MCK_OPT_QUIET: snprintf(v, sizeof(v), "%s", o->quiet ? "yes" : "no"); break;
 		case MCK_OPT_MPOL_THRESHOLD: mck_size_format(o->mpol_threshold, v, sizeof(v)); break;
 		case MCK_OPT_EXTEND_HEAP_BY: mck_size_format(o->extend_heap_by, v, sizeof(v)); break;
 		case MCK_OPT_STACK_PREMAP:

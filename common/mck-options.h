@@ -45,6 +45,7 @@ enum mck_opt_key {
 	MCK_OPT_EXTEND_HEAP_BY,
 	MCK_OPT_STACK_PREMAP,
 	MCK_OPT_UTI,
+	MCK_OPT_QUIET,		/* display only: always allowed (not in user_keys) */
 	MCK_OPT_NKEYS
 };
 
@@ -85,6 +86,7 @@ struct mck_options {
 	uint64_t stack_premap;		/* bytes, 0 = not passed */
 	uint64_t stack_premap_max;	/* bytes, 0 = no maximum given */
 	int uti;			/* uti=yes: 1 */
+	int quiet;			/* quiet or quiet=yes: 1 (no boot line for the user) */
 };
 
 /* The key's name ("mem"), or NULL. */

@@ -5,6 +5,8 @@
  *   local.c     srun, sbatch, salloc: validate --mckernel at submit time
  *               (syntax, then the operator's rules of mckernel.conf)
  *   remote.c    slurmstepd: run each task of a user step through mcexec
+ *   report.c    the one line per job telling the user how McKernel booted
+ *               (srun listens, each node's first task reports)
  *   step.c      slurmstepd, once per step as root: asks the lifecycle
  *               (mckctl step) for the instance policy and a RUNNING
  *               instance, loads the configuration of the job's recorded
@@ -23,6 +25,8 @@
 
 #define MCK_SPANK_PREFIX "spank_mckernel: "
 
+struct mck_report;
+
 /* The plugin's whole state: one per process that loads it. */
 struct mck_spank_ctx {
 	spank_context_t context;
@@ -38,6 +42,9 @@ struct mck_spank_ctx {
 	 */
 	struct mck_config step_cfg;
 	int step_cfg_loaded;
+	/* this node's figures for the user's boot line (first step only), "" none */
+	char node_report[256];
+	struct mck_report *report;	/* srun: the listener (report.c), or NULL */
 };
 
 /* Option callback work, per side. 0 or -1 (message already logged). */
