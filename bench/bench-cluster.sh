@@ -16,6 +16,9 @@ BUILD=$2
 JOBS=${BENCH_JOBS:-100}
 OJOBS=${BENCH_OBSERVED_JOBS:-20}
 LAUNCH=${BENCH_LAUNCH:-10}
+KEEP_BLOCKS=${BENCH_KEEP_BLOCKS:-4}
+KEEP_JOBS=${BENCH_KEEP_JOBS:-4}
+R_KEEP=$BUILD/bench/results/keep
 LATENCIES=${BENCH_LATENCY:-zero observed}
 export MCK_TC_NAME="${MCK_TC_NAME:-bench}"
 C=$SRC/test-cluster/cluster
@@ -28,6 +31,7 @@ skip() {
 			"3 throughput|--mckernel jobs per second vs plain jobs"; do
 			echo "RESULT|${s%%|*}@$lat|${s#*|}: skipped ($1)|0|||||"
 		done
+		[ "$lat" = observed ] && echo "RESULT|4 keep@$lat|start with reservation = keep vs per-job: skipped ($1)|0|||||"
 	done
 	echo "RESULT|5 memory|slurmstepd VmHWM: skipped ($1)|0|||||"
 	exit 0
@@ -70,7 +74,7 @@ set_latency() {
 		{ grep -v '^[[:space:]]*latency[[:space:]]*=' "$d/double.conf.bench"; echo "latency = $1"; } >"$d/double.conf"
 	done
 }
-for f in cluster-launch.sh stepd-hwm.sh; do install -m 0755 "$SRC/bench/$f" "$TC_SHARE/$f"; done
+for f in cluster-launch.sh stepd-hwm.sh scale-round.sh scale-rank.sh; do install -m 0755 "$SRC/bench/$f" "$TC_SHARE/$f"; done
 echo "cluster $MCK_TC_NAME: $TC_NODES nodes, $(nproc) cores shared by everything on this machine"
 
 med() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -108,17 +112,27 @@ block() { # block KIND COUNT: prints the block's nanoseconds, from submit to idl
 }
 
 # launch LATENCY: overhead inside one allocation with booted instances
-launch() {
+launch() { # launch LATENCY POLICY: instance_policy POLICY for the allocation
+	conf=$TC_ROOT/etc/mckernel.conf
+	cp "$conf" "$conf.bench-launch"
+	{ echo "instance_policy = $2"; cat "$conf.bench-launch"; } >"$conf.tmp" && mv -f "$conf.tmp" "$conf"
 	out=$("$C" run salloc -N2 --mckernel ./cluster-launch.sh "$LAUNCH" 2>/dev/null)
+	mv -f "$conf.bench-launch" "$conf"
 	m=$(echo "$out" | awk '$1 == "mck" { print $2 / 1000 }' | med)
 	p=$(echo "$out" | awk '$1 == "plain" { print $2 / 1000 }' | med)
 	n=$(echo "$out" | grep -c '^mck ')
 	[ "$n" -eq "$LAUNCH" ] || { echo "bench-cluster: launches failed:"; echo "$out"; exit 1; }
 	r=$(ratio "$m" "$p")
-	echo "latency $1: launch in a booted allocation, median of $LAUNCH: --mckernel $m ms, plain $p ms, ratio $r"
-	echo "RESULT|2 launch@$1|srun -N2 -n4 --mckernel true vs srun -N2 -n4 true (booted allocation)|$m|ms|$p|$r|$(goal "$1" "<=" 1.10)|$(judge "$1" "$r" "<=" 1.10)"
-	hm=$(echo "$out" | awk '$1 == "hwm-mck" { print $2 }' | sort -n | tail -n1)
-	hp=$(echo "$out" | awk '$1 == "hwm-plain" { print $2 }' | sort -n | tail -n1)
+	echo "latency $1, instance_policy = $2: launch in a booted allocation, median of $LAUNCH: --mckernel $m ms, plain $p ms, ratio $r"
+	if [ "$2" = per-job ]; then
+		# the wrapper's own cost: every step in the instance the prologue booted
+		echo "RESULT|2 launch@$1|srun -N2 -n4 --mckernel true vs srun -N2 -n4 true (booted allocation, instance_policy = per-job)|$m|ms|$p|$r|$(goal "$1" "<=" 1.10)|$(judge "$1" "$r" "<=" 1.10)"
+		hm=$(echo "$out" | awk '$1 == "hwm-mck" { print $2 }' | sort -n | tail -n1)
+		hp=$(echo "$out" | awk '$1 == "hwm-plain" { print $2 }' | sort -n | tail -n1)
+	else
+		# the default on real nodes: a fresh instance for every step after the first
+		echo "RESULT|2 launch@$1|the same with instance_policy = per-step (a fresh instance per step)|$m|ms|$p|$r||"
+	fi
 }
 
 # memory: slurmstepd without the plugin loaded at all (empty plugstack for one step)
@@ -161,9 +175,55 @@ throughput() {
 	echo "RESULT|3 throughput@$1|seconds a --mckernel job adds to a plain one (submit to idle)|$add|s||||"
 }
 
+# reservation time (ms) of --mckernel job J on the slowest node: its
+# ihk_reserve_cpu + ihk_reserve_mem from the nodes' lifecycle logs
+reserve_ms() {
+	for n in $TC_NODE_NAMES; do
+		awk -v j="job $1:" 'index($0, j) && /ihk_reserve_(cpu|mem)\(.*\) ok / { s += $(NF - 1) } END { print s + 0 }' \
+			"$TC_ROOT/nodes/$n/state/log/lifecycle.log"
+	done | sort -n | tail -n 1
+}
+
+# keep LATENCY: start (srun called -> every rank running) of the second and
+# later --mckernel jobs of a block with reservation = keep, against blocks
+# with per-job, interleaved; what keep takes off against the reservation
+# time the per-job boots paid (the goal: all of it).
+keep_figure() {
+	conf=$TC_ROOT/etc/mckernel.conf
+	cp "$conf" "$conf.bench-keep"
+	: >"$R_KEEP.keep"
+	: >"$R_KEEP.per-job"
+	b=0
+	while [ $b -lt "$KEEP_BLOCKS" ]; do
+		if [ $((b % 2)) -eq 0 ]; then order="keep per-job"; else order="per-job keep"; fi
+		for pol in $order; do
+			{ echo "reservation = $pol"; cat "$conf.bench-keep"; } >"$conf.tmp" && mv -f "$conf.tmp" "$conf"
+			# stdout only: the jobs' boot lines go to stderr
+			out=$("$C" run ./scale-round.sh --block "$TC_NODES" "$KEEP_JOBS" 2>"$R_KEEP.err") ||
+				{ echo "bench-cluster: keep blocks failed: $(tail -n 3 "$R_KEEP.err")"; mv -f "$conf.bench-keep" "$conf"; exit 1; }
+			# the first job of a block pays for the switch of policy
+			echo "$out" | grep -E '^[0-9]+ [0-9]+$' | tail -n +2 >>"$R_KEEP.$pol"
+		done
+		b=$((b + 1))
+	done
+	mv -f "$conf.bench-keep" "$conf"
+	for n in $TC_NODE_NAMES; do "$C" node "$n" "$TC_BUILD/lwk/mckctl" release >/dev/null 2>&1; done
+	km=$(awk '{ print $2 / 1e9 }' "$R_KEEP.keep" | med)
+	pm=$(awk '{ print $2 / 1e9 }' "$R_KEEP.per-job" | med)
+	rv=$(awk '{ print $1 }' "$R_KEEP.per-job" | while read -r j; do reserve_ms "$j"; done | awk '{ print $1 / 1000 }' | med)
+	saved=$(awk -v a="$pm" -v b="$km" 'BEGIN { printf "%.3f", a - b }')
+	r=$(ratio "$saved" "$rv")
+	echo "latency $1: start of the 2nd and later jobs: reservation = keep $km s, per-job $pm s; saved $saved s of the $rv s a per-job boot spends reserving"
+	echo "RESULT|4 keep@$1|start of the 2nd and later srun -N$TC_NODES --mckernel jobs, keep vs per-job|$km|s|$pm|$(ratio "$km" "$pm")||"
+	echo "RESULT|4 keep@$1|start time keep saves vs the reservation time of a per-job boot|$saved|s|$rv|$r|>= 0.90|$(verdict "$r" ">=" 0.90)"
+}
+
 for lat in $LATENCIES; do
 	set_latency "$lat"
-	launch "$lat"
+	launch "$lat" per-job
+	launch "$lat" per-step
 	[ -n "${mem_done:-}" ] || { memory; mem_done=1; }
 	if [ "$lat" = zero ]; then throughput "$lat" "$JOBS"; else throughput "$lat" "$OJOBS"; fi
+	# the reservation's time is the model's: keep is measured where it has one
+	[ "$lat" = observed ] && keep_figure "$lat"
 done

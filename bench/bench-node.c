@@ -334,9 +334,9 @@ static void setup(const char *builddir, const char *srcdir)
 	make_image();
 	snprintf(text, sizeof(text),
 		 "libihk = %s\nmckctl = %s\nimage = %s\nkargs = hidos ksyslogd=0\n"
-		 "state_dir = %s\ndevice_dir = %s\ntopology = %s\n"
+		 "state_dir = %s\ndevice_dir = %s\ntopology = %s\nsysfs_dir = %s/sys\n"
 		 "mem_fraction = 0.5\nboot_timeout = 10\nshutdown_timeout = 5\n",
-		 libihk, mckctl, image, state, devdir, topo);
+		 libihk, mckctl, image, state, devdir, topo, dbl);
 	write_file(conf, text);
 	/* the double's node, found beside mckernel.conf */
 	snprintf(text, sizeof(text), "%s/ihk-double.conf", T);
