@@ -84,7 +84,8 @@ m boot --job 46 --uid 1001 --gid 1001 > /dev/null 2>&1 && grep -qx 'slurm_mckern
 ok $? "metrics_file rewritten by the boot"
 m teardown --job 46 > /dev/null 2>&1 && grep -qx 'slurm_mckernel_teardowns_total 5' "$T/textfile/slurm_mckernel.prom"
 ok $? "metrics_file rewritten by the teardown"
-test -z "$(ls "$T/textfile" | grep -v '^slurm_mckernel.prom$')"; ok $? "no temporary file left beside it"
+left=$(find "$T/textfile" -mindepth 1 ! -name slurm_mckernel.prom)
+test -z "$left"; ok $? "no temporary file left beside it"
 m metrics --output relative.prom 2> "$T/err"; test $? -eq 1 && grep -q "absolute path" "$T/err"
 ok $? "metrics --output needs an absolute path"
 test -z "$(strict_kills)"; ok $? "no caller killed by the strict double"
