@@ -14,11 +14,18 @@
  * Per-step figures come from mckctl's lifecycle log lines ("ihk_os_boot(0)
  * ok 0.12 ms"); topology load, planning and the job record are also timed
  * in this process. Peak RSS is ru_maxrss of each child (including what it
- * ran). Then the same with the double's boot latency at 1 s.
+ * ran). All of it twice: with the IHK double's latency model at zero (what
+ * the integration itself costs) and at the timings observed on a real node
+ * (`latency = observed`: what a job pays, and how much of it is ours).
+ *
+ * The double finds its node through its own file, ihk-double.conf, beside
+ * the temporary mckernel.conf (keys state and topology), and its latency
+ * model in STATE/double.conf.
  *
  * usage: bench-node --builddir DIR --srcdir DIR [--rounds N]
- *                   [--slow-rounds N] [--no-drop-caches]
- * Prints human lines and "RESULT|section|figure|value|unit|baseline|ratio|goal|verdict".
+ *                   [--observed-rounds N] [--no-drop-caches]
+ * Prints human lines and
+ * "RESULT|section@latency|figure|value|unit|baseline|ratio|goal|verdict".
  * Needs root (the double's state-changing calls, chown of the device).
  */
 #include "config.h"
@@ -95,6 +102,8 @@ static double median(const double *v, int n)
 	return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
 }
 
+static double last_cpu_ms;	/* CPU time (user + system) of the last run() */
+
 /* Run argv with envp, output to outfile; wall ms and peak RSS (KiB). */
 static int run(char *const argv[], char *const envp[], double *ms, long *rss_kb)
 {
@@ -118,6 +127,8 @@ static int run(char *const argv[], char *const envp[], double *ms, long *rss_kb)
 		if (errno != EINTR)
 			die("wait4: %s", strerror(errno));
 	*ms = mck_now_ms() - t0;
+	last_cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+		      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 	if (rss_kb && ru.ru_maxrss > *rss_kb)
 		*rss_kb = ru.ru_maxrss;
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
@@ -161,23 +172,38 @@ struct step {
 	char name[64];
 	double ms[MAX_ROUNDS];	/* per round, summed over the round's lines */
 };
-static struct step steps[MAX_STEPS];
-static int n_steps;
+/* The steps of one series (one latency model). */
+struct steplog {
+	struct step steps[MAX_STEPS];
+	int n;
+};
+static struct steplog *cur;	/* the series being measured */
 static long log_off;
 static int booted;	/* the last read_log saw "boot ok" */
 
-static struct step *step_get(const char *name)
+static struct step *step_get(struct steplog *l, const char *name)
 {
-	for (int i = 0; i < n_steps; i++)
-		if (!strcmp(steps[i].name, name))
-			return &steps[i];
-	if (n_steps == MAX_STEPS)
+	for (int i = 0; i < l->n; i++)
+		if (!strcmp(l->steps[i].name, name))
+			return &l->steps[i];
+	if (l->n == MAX_STEPS)
 		return NULL;
-	snprintf(steps[n_steps].name, sizeof(steps[n_steps].name), "%s", name);
-	return &steps[n_steps++];
+	snprintf(l->steps[l->n].name, sizeof(l->steps[l->n].name), "%s", name);
+	return &l->steps[l->n++];
 }
 
-/* Add the new "... job J: STEP(...) ok X ms" lines to round r. */
+/* Skip what the log holds so far (a warm-up is not a round). */
+static void skip_log(void)
+{
+	char path[PATH_MAX + 64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/log/lifecycle.log", state);
+	if (stat(path, &st) == 0)
+		log_off = st.st_size;
+}
+
+/* Add the new "... job J: STEP(...) ok X ms" lines to round r of cur. */
 static void read_log(int round)
 {
 	char path[PATH_MAX + 64], line[4096];
@@ -217,12 +243,21 @@ static void read_log(int round)
 			snprintf(name, sizeof(name), "= mckctl boot, as it times itself");
 		else if (!strcmp(name, "teardown"))
 			snprintf(name, sizeof(name), "= mckctl teardown, as it times itself");
-		s = step_get(name);
+		s = step_get(cur, name);
 		if (s)
 			s->ms[round] += strtod(num + 1, NULL);
 	}
 	log_off = ftell(f);
 	fclose(f);
+}
+
+/*
+ * A step the IHK double's latency model times (a libihk call, or the wait
+ * for RUNNING after the boot): on a real node that is IHK's own time.
+ */
+static int is_ihk_step(const char *name)
+{
+	return !strncmp(name, "ihk_", 4) || !strcmp(name, "wait RUNNING");
 }
 
 /* ----------------------------------------------------------- the node */
@@ -235,19 +270,36 @@ static void write_file(const char *path, const char *text)
 		die("cannot write %s", path);
 }
 
-static void set_boot_latency(int ms)
+/* The IHK double's latency model: "zero" or "observed" (STATE/double.conf). */
+static void set_latency(const char *model)
 {
 	char path[PATH_MAX + 64], text[64];
 
 	snprintf(path, sizeof(path), "%s/double.conf", dbl);
-	snprintf(text, sizeof(text), "boot_latency_ms = %d\n", ms);
+	snprintf(text, sizeof(text), "latency = %s\n", model);
 	write_file(path, text);
+}
+
+/* A copy of an ELF executable of this machine: the image check's stand-in. */
+static void make_image(void)
+{
+	char *data = NULL;
+	size_t len = 0;
+	struct mck_error err = { 0 };
+	FILE *f;
+
+	if (mck_read_file("/bin/true", &data, &len, &err))
+		die("cannot read /bin/true for a stand-in kernel image: %s", err.msg);
+	f = fopen(image, "we");
+	if (!f || fwrite(data, 1, len, f) != len || fclose(f))
+		die("cannot write %s", image);
+	free(data);
 }
 
 static void setup(const char *builddir, const char *srcdir)
 {
 	const char *tmp = getenv("TMPDIR");
-	static char text[10 * PATH_MAX], dconf[PATH_MAX + 32];
+	static char text[10 * PATH_MAX];
 	char *out = NULL, *tok, *save;
 	size_t len;
 	double ms;
@@ -279,18 +331,19 @@ static void setup(const char *builddir, const char *srcdir)
 			die("missing %s: build first", *q);
 	if (mkdir(dbl, 0755))
 		die("mkdir %s: %s", dbl, strerror(errno));
-	write_file(image, "dummy McKernel image\n");
+	make_image();
 	snprintf(text, sizeof(text),
 		 "libihk = %s\nmckctl = %s\nimage = %s\nkargs = hidos ksyslogd=0\n"
-		 "state_dir = %s\ndevice_dir = %s\ntopology = %s\nmem_fraction = 0.5\n"
-		 "boot_timeout = 10\nshutdown_timeout = 5\n",
-		 libihk, mckctl, image, state, devdir, topo);
+		 "state_dir = %s\ndevice_dir = %s\ntopology = %s\nsysfs_dir = %s/sys\n"
+		 "mem_fraction = 0.5\nboot_timeout = 10\nshutdown_timeout = 5\n",
+		 libihk, mckctl, image, state, devdir, topo, dbl);
 	write_file(conf, text);
-	/* the IHK double's node, in its own file beside mckernel.conf */
-	snprintf(dconf, sizeof(dconf), "%s/ihk-double.conf", T);
-	snprintf(text, sizeof(text), "state = %s\ntopology = %s\n", dbl, topo);
-	write_file(dconf, text);
-	set_boot_latency(0);
+	/* the double's node, found beside mckernel.conf */
+	snprintf(text, sizeof(text), "%s/ihk-double.conf", T);
+	snprintf(text + strlen(text) + 1, sizeof(text) - strlen(text) - 1,
+		 "state = %s\ntopology = %s\n", dbl, topo);
+	write_file(text, text + strlen(text) + 1);
+	set_latency("zero");
 
 	/* the plan as a user of mcreboot.sh would type it */
 	argv[0] = mckctl, argv[1] = "--config", argv[2] = conf, argv[3] = "plan",
@@ -321,6 +374,7 @@ static void setup(const char *builddir, const char *srcdir)
 
 struct series {
 	double ms[MAX_ROUNDS];
+	double cpu[MAX_ROUNDS];	/* CPU time of the same runs */
 	int n;
 	long rss_a, rss_b;	/* peak RSS of the two halves (KiB) */
 };
@@ -330,14 +384,16 @@ static void candidate(struct series *s, int mck, int round)
 	char store[10][PATH_MAX + 64], *env[10];
 	char *argv[2] = { NULL, NULL };
 	unsigned long job = next_job++;
-	double a, b;
+	double a, b, cpu;
 
 	slurmd_env(env, store, job, mck, 0);
 	argv[0] = prologue;
 	run(argv, env, &a, &s->rss_a);
+	cpu = last_cpu_ms;
 	slurmd_env(env, store, job, mck, 1);
 	argv[0] = epilogue;
 	run(argv, env, &b, &s->rss_b);
+	s->cpu[s->n] = cpu + last_cpu_ms;
 	s->ms[s->n++] = a + b;
 	if (mck && round >= 0) {
 		read_log(round);
@@ -442,16 +498,152 @@ static void parts(double *load_ms, double *plan_ms, double *rec_ms)
 	mck_jobrec_free(&rec);
 }
 
+/*
+ * The median over rounds of (the round's total - its IHK steps): with the
+ * model's jitter the difference of two medians would mix rounds.
+ */
+static double median_own(const struct series *s, int rounds)
+{
+	double own[MAX_ROUNDS];
+
+	for (int r = 0; r < rounds; r++) {
+		double ihk = 0;
+
+		for (int i = 0; i < cur->n; i++)
+			if (cur->steps[i].name[0] != '=' && is_ihk_step(cur->steps[i].name))
+				ihk += cur->steps[i].ms[r];
+		own[r] = s->ms[r] - ihk;
+	}
+	return median(own, rounds);
+}
+
+/* Per-step medians of a series, printed and as RESULT lines; their sum and the IHK part. */
+static void report_steps(const char *section, int rounds, double *sum, double *ihk)
+{
+	char fig[128];
+
+	*sum = *ihk = 0;
+	printf("\nper-step medians of mckctl's lifecycle log (ms), --mckernel job:\n");
+	for (int i = 0; i < cur->n; i++) {
+		const struct step *st = &cur->steps[i];
+		double m = median(st->ms, rounds);
+
+		printf("  %-42s %8.3f\n", st->name, m);
+		if (st->name[0] != '=') {
+			*sum += m;
+			if (is_ihk_step(st->name))
+				*ihk += m;
+		}
+		snprintf(fig, sizeof(fig), "step: %.63s", st->name);
+		result(section, fig, m, "ms", 0, NULL, 0);
+	}
+	printf("  %-42s %8.3f\n", "sum of the logged steps", *sum);
+	printf("  %-42s %8.3f\n", "of which IHK's (libihk calls, wait RUNNING)", *ihk);
+}
+
+/* Latency zero: what the integration itself costs per job and node. */
+static void series_zero(long rounds)
+{
+	static struct steplog log0;
+	struct series cand = { .n = 0 }, plain = { .n = 0 }, basel = { .n = 0 };
+	const char *sec = "1 node-side@zero";
+	double load_ms, plan_ms, rec_ms, sum, ihk, c, b, p, own;
+
+	cur = &log0;
+	set_latency("zero");
+	candidate(&cand, 1, -1);	/* warm-up, not counted */
+	cand.n = 0;
+	cand.rss_a = cand.rss_b = 0;
+	skip_log();
+	printf("latency zero: %ld rounds, interleaved: --mckernel job, job without it, baseline\n",
+	       rounds);
+	for (int r = 0; r < rounds; r++) {
+		candidate(&cand, 1, r);
+		candidate(&plain, 0, -1);
+		base(&basel);
+	}
+	c = median(cand.ms, cand.n);
+	b = median(basel.ms, basel.n);
+	p = median(plain.ms, plain.n);
+	parts(&load_ms, &plan_ms, &rec_ms);
+	report_steps(sec, rounds, &sum, &ihk);
+	printf("  %-42s %8.3f\n", "rest: exec, dlopen, config, lock, records, verify", c - sum);
+	result(sec, "rest: exec, dlopen, config, lock, records, verify", c - sum, "ms", 0, NULL, 0);
+	printf("in-process parts: topology load (XML) %.3f ms, planning %.4f ms, job records (5 writes + remove) %.3f ms\n",
+	       load_ms, plan_ms, rec_ms);
+	result(sec, "part: topology load (cached XML)", load_ms, "ms", 0, NULL, 0);
+	result(sec, "part: planning", plan_ms, "ms", 0, NULL, 0);
+	result(sec, "part: job records (5 writes + remove)", rec_ms, "ms", 0, NULL, 0);
+
+	printf("\nprologue+epilogue, --mckernel job: median %.2f ms\n", c);
+	printf("prologue+epilogue, job without --mckernel: median %.2f ms\n", p);
+	printf("baseline (mcreboot.sh + mcstop+release.sh steps): median %.2f ms\n", b);
+	/*
+	 * The goal holds what the integration costs: the IHK double's own
+	 * calls (file state, locks, /proc scans) stand for ioctls of a real
+	 * libihk, whose time the observed model gives instead.
+	 */
+	own = median_own(&cand, rounds);
+	printf("of which the IHK double's calls %.2f ms: the integration's own %.2f ms\n", ihk,
+	       own);
+	result(sec, "prologue+epilogue minus the IHK double's calls, per job per node", own,
+	       "ms", 0, "< 50 ms", own < 50);
+	result(sec, "prologue+epilogue per job per node vs mcreboot-style baseline", c, "ms", b,
+	       NULL, 0);
+	result(sec, "prologue+epilogue, job without --mckernel vs --mckernel job", p, "ms", c,
+	       NULL, 0);
+	/* what N nodes' prologues ask of a machine that runs them all (bench-scale) */
+	printf("CPU time (user + system) of prologue+epilogue: --mckernel job %.2f ms, without it %.2f ms\n",
+	       median(cand.cpu, cand.n), median(plain.cpu, plain.n));
+	result(sec, "CPU time of prologue+epilogue per job per node vs job without --mckernel",
+	       median(cand.cpu, cand.n), "ms", median(plain.cpu, plain.n), NULL, 0);
+
+	printf("\npeak RSS (KiB): prologue+mckctl boot %ld, epilogue+mckctl teardown %ld, baseline boot %ld, baseline stop %ld\n",
+	       cand.rss_a, cand.rss_b, basel.rss_a, basel.rss_b);
+	result("5 memory@zero", "peak RSS mck-prologue + mckctl boot vs baseline boot", cand.rss_a,
+	       "KiB", basel.rss_a, NULL, 0);
+	result("5 memory@zero", "peak RSS mck-epilogue + mckctl teardown vs baseline stop",
+	       cand.rss_b, "KiB", basel.rss_b, NULL, 0);
+}
+
+/*
+ * Latency observed: what a job pays on a real node, and how much of it is
+ * the integration's own (everything but the IHK calls the model times).
+ */
+static void series_observed(long rounds)
+{
+	static struct steplog log1;
+	struct series cand = { .n = 0 }, basel = { .n = 0 };
+	const char *sec = "1 node-side@observed";
+	double sum, ihk, c, b, over;
+
+	cur = &log1;
+	set_latency("observed");
+	skip_log();
+	printf("\nlatency observed (the double's model of a real node): %ld rounds, interleaved with the baseline\n",
+	       rounds);
+	for (int r = 0; r < rounds; r++) {
+		candidate(&cand, 1, r);
+		base(&basel);
+	}
+	set_latency("zero");
+	c = median(cand.ms, cand.n);
+	b = median(basel.ms, basel.n);
+	report_steps(sec, rounds, &sum, &ihk);
+	over = median_own(&cand, rounds);
+	printf("--mckernel job: median %.2f ms, of which IHK's %.2f ms: overhead %.2f ms = %.2f%% of IHK's\n",
+	       c, ihk, over, ihk > 0 ? 100 * over / ihk : 0);
+	printf("baseline: median %.2f ms\n", b);
+	result(sec, "prologue+epilogue minus IHK's calls (baseline: IHK's calls)", over, "ms", ihk,
+	       "< 5% of IHK's", over < 0.05 * ihk);
+	result(sec, "prologue+epilogue per job per node vs mcreboot-style baseline", c, "ms", b,
+	       NULL, 0);
+}
+
 int main(int argc, char **argv)
 {
 	const char *builddir = NULL, *srcdir = NULL;
-	long rounds = 9, slow_rounds = 3;
-	struct series cand = { .n = 0 }, plain = { .n = 0 }, basel = { .n = 0 };
-	struct series cand1 = { .n = 0 }, basel1 = { .n = 0 };
-	double load_ms, plan_ms, rec_ms, sum = 0, c, b, p, boot1[MAX_ROUNDS];
-	struct step *osboot;
-	int nb1 = 0;
-	char fig[128];
+	long rounds = 9, observed_rounds = 5;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--no-drop-caches"))
@@ -463,16 +655,15 @@ int main(int argc, char **argv)
 		else if (i + 1 < argc && !strcmp(argv[i], "--rounds")) {
 			if (mck_parse_long(argv[++i], 1, MAX_ROUNDS, &rounds))
 				die("--rounds: 1..%d", MAX_ROUNDS);
-		} else if (i + 1 < argc && !strcmp(argv[i], "--slow-rounds")) {
-			if (mck_parse_long(argv[++i], 1, MAX_ROUNDS, &slow_rounds))
-				die("--slow-rounds: 1..%d", MAX_ROUNDS);
+		} else if (i + 1 < argc && (!strcmp(argv[i], "--observed-rounds") ||
+					    !strcmp(argv[i], "--slow-rounds"))) {
+			if (mck_parse_long(argv[++i], 0, MAX_ROUNDS, &observed_rounds))
+				die("--observed-rounds: 0..%d", MAX_ROUNDS);
 		} else {
-			fprintf(stderr, "usage: bench-node --builddir DIR --srcdir DIR [--rounds N] [--slow-rounds N] [--no-drop-caches]\n");
+			fprintf(stderr, "usage: bench-node --builddir DIR --srcdir DIR [--rounds N] [--observed-rounds N] [--no-drop-caches]\n");
 			return 1;
 		}
 	}
-	if (rounds + slow_rounds > MAX_ROUNDS)
-		die("--rounds + --slow-rounds: at most %d", MAX_ROUNDS);
 	if (!builddir || !srcdir) {
 		fprintf(stderr, "bench-node: --builddir and --srcdir are required\n");
 		return 1;
@@ -484,92 +675,9 @@ int main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	setup(builddir, srcdir);
-
-	/* warm-up, not counted */
-	candidate(&cand, 1, -1);
-	cand.n = 0;
-	cand.rss_a = cand.rss_b = 0;
-	{
-		/* the log of the warm-up round is not a round */
-		char path[PATH_MAX + 64];
-		struct stat st;
-
-		snprintf(path, sizeof(path), "%s/log/lifecycle.log", state);
-		if (stat(path, &st) == 0)
-			log_off = st.st_size;
-	}
-
-	printf("boot latency 0: %ld rounds, interleaved: --mckernel job, job without it, baseline\n",
-	       rounds);
-	for (int r = 0; r < rounds; r++) {
-		candidate(&cand, 1, r);
-		candidate(&plain, 0, -1);
-		base(&basel);
-	}
-	c = median(cand.ms, cand.n);
-	b = median(basel.ms, basel.n);
-	p = median(plain.ms, plain.n);
-	parts(&load_ms, &plan_ms, &rec_ms);
-
-	printf("\nper-step medians of mckctl's lifecycle log (ms), --mckernel job:\n");
-	for (int i = 0; i < n_steps; i++) {
-		double m = median(steps[i].ms, rounds);
-
-		printf("  %-42s %8.3f\n", steps[i].name, m);
-		if (steps[i].name[0] != '=')
-			sum += m;
-		snprintf(fig, sizeof(fig), "step: %.63s", steps[i].name);
-		result("1 node-side", fig, m, "ms", 0, NULL, 0);
-	}
-	printf("  %-42s %8.3f\n", "sum of the logged steps", sum);
-	printf("  %-42s %8.3f\n", "rest: exec, dlopen, config, lock, records, verify", c - sum);
-	result("1 node-side", "rest: exec, dlopen, config, lock, records, verify", c - sum, "ms", 0,
-	       NULL, 0);
-	printf("in-process parts: topology load (XML) %.3f ms, planning %.4f ms, job records (5 writes + remove) %.3f ms\n",
-	       load_ms, plan_ms, rec_ms);
-	result("1 node-side", "part: topology load (cached XML)", load_ms, "ms", 0, NULL, 0);
-	result("1 node-side", "part: planning", plan_ms, "ms", 0, NULL, 0);
-	result("1 node-side", "part: job records (5 writes + remove)", rec_ms, "ms", 0, NULL, 0);
-
-	printf("\nprologue+epilogue, --mckernel job: median %.2f ms\n", c);
-	printf("prologue+epilogue, job without --mckernel: median %.2f ms\n", p);
-	printf("baseline (mcreboot.sh + mcstop+release.sh steps): median %.2f ms\n", b);
-	result("1 node-side", "prologue+epilogue per job per node (boot latency 0) vs mcreboot-style baseline",
-	       c, "ms", b, "< 50 ms", c < 50);
-	result("1 node-side", "prologue+epilogue, job without --mckernel vs --mckernel job", p, "ms", c,
-	       NULL, 0);
-
-	/* boot latency 1 s */
-	set_boot_latency(1000);
-	printf("\nboot latency 1000 ms: %ld rounds, interleaved with the baseline\n", slow_rounds);
-	osboot = step_get("ihk_os_boot");
-	for (int r = 0; r < slow_rounds && osboot; r++) {
-		/* rounds past the first series keep their own step figures */
-		candidate(&cand1, 1, (int)rounds + r);
-		boot1[nb1++] = osboot->ms[rounds + r];
-		base(&basel1);
-	}
-	set_boot_latency(0);
-	{
-		double w = median(cand1.ms, cand1.n), bw = median(basel1.ms, basel1.n);
-		double ob = median(boot1, nb1), over = w - ob;
-
-		printf("--mckernel job: median %.2f ms, of which ihk_os_boot %.2f ms: overhead %.2f ms = %.2f%% of the boot\n",
-		       w, ob, over, 100 * over / ob);
-		printf("baseline: median %.2f ms\n", bw);
-		result("1 node-side", "prologue+epilogue minus ihk_os_boot, boot latency 1 s (baseline: the boot)",
-		       over, "ms", ob, "< 5% of the boot", over < 0.05 * ob);
-		result("1 node-side", "prologue+epilogue at boot latency 1 s vs mcreboot-style baseline", w,
-		       "ms", bw, NULL, 0);
-	}
-
-	/* memory */
-	printf("\npeak RSS (KiB): prologue+mckctl boot %ld, epilogue+mckctl teardown %ld, baseline boot %ld, baseline stop %ld\n",
-	       cand.rss_a, cand.rss_b, basel.rss_a, basel.rss_b);
-	result("5 memory", "peak RSS mck-prologue + mckctl boot vs baseline boot", cand.rss_a, "KiB",
-	       basel.rss_a, NULL, 0);
-	result("5 memory", "peak RSS mck-epilogue + mckctl teardown vs baseline stop", cand.rss_b, "KiB",
-	       basel.rss_b, NULL, 0);
+	series_zero(rounds);
+	if (observed_rounds > 0)
+		series_observed(observed_rounds);
 
 	/* clean up when everything is clean */
 	{

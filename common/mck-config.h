@@ -39,6 +39,11 @@
 #include "mck-schema.h"
 
 /* When instances are booted. */
+enum mck_reservation {
+	MCK_RESERVATION_PER_JOB = 0,	/* CPUs and memory back to Linux after every job */
+	MCK_RESERVATION_KEEP,		/* kept for the next job of the same plan */
+};
+
 enum mck_instance_policy {
 	MCK_INSTANCE_PER_JOB = 0,	/* one instance for the whole job (prologue); reuse risks MPI crashes */
 	MCK_INSTANCE_PER_STEP,		/* every step on a fresh instance: the prologue's for the
@@ -110,6 +115,10 @@ struct mck_config {
 
 	enum mck_instance_policy instance_policy;
 	int require_exclusive;	/* refuse jobs that do not hold whole nodes */
+	enum mck_reservation reservation;
+	int keep_idle;		/* seconds a kept reservation may stay unused */
+	char *metrics_file;	/* node exporter textfile; "" none */
+	int boot_report;	/* tell the user how the boot went (first step), unless quiet */
 
 	/* More bind mounts for --mckernel container steps (mck_config_next_mount). */
 	char *container_mounts;

@@ -64,6 +64,7 @@ void mck_jobrec_init(struct mck_jobrec *r, unsigned long job, uid_t uid, gid_t g
 	r->gid = gid;
 	r->os = -1;
 	r->last_step = -1;
+	r->told_step = -1;
 }
 
 int mck_jobrec_path(const char *state_dir, unsigned long job, char *buf, size_t len)
@@ -107,6 +108,7 @@ static const struct field {
 	{ "linux_cpus", F_STR, offsetof(struct mck_jobrec, linux_cpus) },
 	{ "failed_at", F_STR, offsetof(struct mck_jobrec, failed_at) },
 	{ "last_step", F_STEP, offsetof(struct mck_jobrec, last_step) },
+	{ "told_step", F_STEP, offsetof(struct mck_jobrec, told_step) },
 	{ "boot_ms", F_MS, offsetof(struct mck_jobrec, boot_ms) },
 	{ "reason", F_STR, offsetof(struct mck_jobrec, reason) },
 };

@@ -90,6 +90,7 @@ struct mck_jobrec {
 	char *linux_cpus;	/* Linux CPUs serving the partition */
 	char *failed_at;	/* the boot step that failed (stranded, boot-failed) */
 	long last_step;		/* step that ran on the current instance, -1 none (fresh) */
+	long told_step;		/* step whose user was told how the boot went, -1 none */
 	double boot_ms;		/* wall time of the boot sequence */
 	char *reason;		/* why the job cannot use McKernel here; one line */
 };

@@ -109,15 +109,20 @@ int mck_options_parse(const char *text, struct mck_options *opts,
 		const char *value;
 		int vrc;
 
-		if (!eq) {
+		if (!eq && !strcmp(item, "quiet")) {
+			/* the one key that stands alone: quiet is quiet=yes */
+			k = mck_key_of_option(MCK_OPT_QUIET);
+			value = "yes";
+		} else if (!eq) {
 			rc = mck_fail(err, -EINVAL,
 				      "--mckernel: '%s' is not KEY=VALUE; keys are %s",
 				      mck_quote(item, q, sizeof(q)), all);
 			goto fail;
+		} else {
+			k = mck_key_find(MCK_BY_USER, item, eq - item);
+			value = eq + 1;
+			*eq = '\0';
 		}
-		k = mck_key_find(MCK_BY_USER, item, eq - item);
-		value = eq + 1;
-		*eq = '\0';
 		if (!k) {
 			rc = mck_fail(err, -EINVAL,
 				      "--mckernel: unknown key '%s' (in '%s=%s'): keys are %s",
@@ -159,7 +164,8 @@ int mck_options_check(const struct mck_options *opts,
 		      const struct mck_config *cfg, struct mck_error *err)
 {
 	char where[300], a[64], b[64];
-	unsigned refused = opts->set & ~cfg->user_keys;
+	/* quiet changes only what the user sees: always allowed */
+	unsigned refused = opts->set & ~cfg->user_keys & ~MCK_OPT_BIT(MCK_OPT_QUIET);
 
 	if (refused) {
 		char allowed[256];

@@ -41,6 +41,7 @@ struct mck_options {
 	uint64_t stack_premap;		/* bytes, 0 = not passed */
 	uint64_t stack_premap_max;	/* bytes, 0 = no maximum given */
 	int uti;			/* uti=yes: 1 */
+	int quiet;			/* quiet or quiet=yes: 1 (no boot line for the user) */
 };
 
 /* The key's name ("mem"), or NULL. */

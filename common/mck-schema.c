@@ -20,7 +20,8 @@ _Static_assert(sizeof(enum mck_keep_mode) == sizeof(int) &&
 	       sizeof(enum mck_cpu_kind_mode) == sizeof(int) &&
 	       sizeof(enum mck_assistant_mode) == sizeof(int) &&
 	       sizeof(enum mck_memonly_mode) == sizeof(int) &&
-	       sizeof(enum mck_instance_policy) == sizeof(int), "enum fields are ints");
+	       sizeof(enum mck_instance_policy) == sizeof(int) &&
+	       sizeof(enum mck_reservation) == sizeof(int), "enum fields are ints");
 
 /* -------------------------------------------------------------- the rows */
 
@@ -31,6 +32,7 @@ static const char *const assistant_names[] = { "linux", "mckernel", NULL };
 static const char *const instance_names[] = { "per-job", "per-step", NULL };
 static const char *const bool_names[] = { "no", "yes", NULL };
 static const char *const destroy_names[] = { "crash", "safe", NULL };
+static const char *const reservation_names[] = { "per-job", "keep", NULL };
 
 #define OP MCK_BY_OPERATOR
 #define USER MCK_BY_USER
@@ -72,6 +74,9 @@ static const struct mck_key keys[] = {
 	{ "ihk_destroy_unbooted", MCK_T_CHOICE, OP, "crash|safe", "crash or safe",
 	  "whether this IHK crashes or not on an instance created but not booted", "crash",
 	  CFG(ihk_destroy_unbooted_safe), .choices = destroy_names },
+	{ "metrics_file", MCK_T_PATH, OP, "FILE", "an absolute path of a .prom file, or nothing",
+	  "the node's figures for a node exporter's textfile collector; nothing: none",
+	  MCK_METRICS_FILE, CFG(metrics_file), .empty_ok = 1 },
 
 	/* planner policy */
 	{ "linux_cores", MCK_T_COUNT, OP | USER | MAPS, "N", "a core count from 1 to 1024",
@@ -150,6 +155,15 @@ static const struct mck_key keys[] = {
 	  CFG(instance_policy), .choices = instance_names },
 	{ "require_exclusive", MCK_T_BOOL, OP, "yes|no", YES_NO,
 	  "refuse jobs that do not hold whole nodes", "yes", CFG(require_exclusive) },
+	{ "boot_report", MCK_T_BOOL, OP, "yes|no", YES_NO,
+	  "one line per job on the first step's error output saying how McKernel was booted",
+	  "yes", CFG(boot_report) },
+	{ "reservation", MCK_T_CHOICE, OP, "per-job|keep", "per-job or keep",
+	  "CPUs and memory go back to Linux after every job, or stay reserved for the next "
+	  "job of the same plan", "per-job", CFG(reservation), .choices = reservation_names },
+	{ "keep_idle", MCK_T_COUNT, OP, "SECONDS", "seconds from 0 to 604800",
+	  "seconds a kept reservation may stay unused before it goes back to Linux", "300",
+	  CFG(keep_idle), COUNT(0, MCK_KEEP_IDLE_MAX) },
 	{ "container_mounts", MCK_T_MOUNTS, OP, "PATH[:ro|:rw],...",
 	  "absolute paths, each with :ro or :rw (default), separated by commas, or nothing",
 	  "more bind mounts for --mckernel container steps (libraries mcexec needs)", "",
@@ -183,6 +197,9 @@ static const struct mck_key keys[] = {
 	{ "procs", MCK_T_COUNT, USER, "N", "a process count from 1 to 1024",
 	  "processes per node, must match the step's tasks per node", NULL,
 	  OPT(MCK_OPT_PROCS, procs), COUNT(1, MAXC) },
+	{ "quiet", MCK_T_BOOL, USER, "yes|no", "yes or no (quiet alone: yes)",
+	  "no line about the boot on the first step's error output; quiet alone is quiet=yes; "
+	  "always allowed", NULL, OPT(MCK_OPT_QUIET, quiet) },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -479,7 +496,7 @@ static int parse_value(const struct mck_key *k, const char *s, struct mck_value 
 
 	switch (k->type) {
 	case MCK_T_PATH:
-		return *s == '/' ? 0 : -1;
+		return *s == '/' || (k->empty_ok && !*s) ? 0 : -1;
 	case MCK_T_STRING:
 		return 0;
 	case MCK_T_FRACTION:

@@ -43,6 +43,9 @@
 /* Largest count accepted for linux_cores (any form), the core limits and procs. */
 #define MCK_OPT_MAX_COUNT 1024
 
+/* Longest keep_idle: a week. */
+#define MCK_KEEP_IDLE_MAX 604800
+
 /* Decimals a fraction may have ("0.123456"). */
 #define MCK_FRACTION_DECIMALS 6
 
@@ -98,6 +101,7 @@ enum mck_opt_key {
 	MCK_OPT_EXTEND_HEAP_BY,
 	MCK_OPT_STACK_PREMAP,
 	MCK_OPT_UTI,
+	MCK_OPT_QUIET,		/* display only: always allowed (not subject to user_keys) */
 	MCK_OPT_NKEYS
 };
 
@@ -145,6 +149,7 @@ struct mck_key {
 	enum mck_group group;		/* MCK_G_KEEP: sets keep; MCK_G_MEM: sets mem_mode */
 	int mode;			/* the enum mck_keep_mode / mck_mem_mode it selects */
 	enum mck_opt_key opt;		/* MCK_BY_USER: the user key */
+	int empty_ok;			/* MCK_T_PATH: "" (nothing) is valid too */
 	/*
 	 * Where the value goes (mck_key_store): fields of struct mck_config
 	 * (MCK_BY_OPERATOR, MCK_BY_MAPS) and of struct mck_options

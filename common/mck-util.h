@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "mck-error.h"
@@ -60,6 +61,9 @@ int mck_complain(const char *prog, const char *fmt, ...) __attribute__((format(p
  * 1 to 64 of A-Z a-z 0-9 _ - .
  */
 int mck_valid_partition(const char *s);
+
+/* s as a JSON string ("..." with escapes; control characters as \uXXXX), NULL as null. */
+void mck_json_string(FILE *out, const char *s);
 
 /*
  * hwloc's plugins (GL, OpenCL, PCI, libxml2...) describe devices no plan

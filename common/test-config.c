@@ -178,7 +178,7 @@ static void new_keys(void)
 	key_prints("user_keys = none", "user_keys = none");
 	key_prints("user_keys =", "user_keys = none");
 	key_prints("user_keys = all", "user_keys = mem, linux_cores, smt, procs, mpol_threshold, "
-		   "extend_heap_by, stack_premap, uti");
+		   "extend_heap_by, stack_premap, uti, quiet");
 	key_prints("max_mem_fraction = 0.95", "max_mem_fraction = 0.95");
 	key_prints("max_mem_size = 64G", "max_mem_size = 64G");
 	key_prints("min_linux_cores = 1", "min_linux_cores = 1");
@@ -248,7 +248,7 @@ static void new_keys(void)
 	BAD("env = A B=1", "test.conf:1: env = 'A B=1': expected NAME=VALUE with NAME of letters, digits and _, or nothing to empty the list");
 	BAD("instance_policy = per-node", "test.conf:1: instance_policy = 'per-node': expected per-job or per-step");
 	BAD("require_exclusive = maybe", "test.conf:1: require_exclusive = 'maybe': expected yes or no");
-	BAD("user_keys = mem, image", "test.conf:1: user_keys = 'mem, image': unknown option key 'image': expected a list of mem, linux_cores, smt, procs, mpol_threshold, extend_heap_by, stack_premap, uti, or all, or none");
+	BAD("user_keys = mem, image", "test.conf:1: user_keys = 'mem, image': unknown option key 'image': expected a list of mem, linux_cores, smt, procs, mpol_threshold, extend_heap_by, stack_premap, uti, quiet, or all, or none");
 	BAD("user_keys = mem mem", "test.conf:1: user_keys = 'mem mem': key 'mem' is listed twice");
 	/* issue 16: real IHK stops reserving at 95% of a NUMA node */
 	BAD("max_mem_fraction = 0.99", "test.conf:1: max_mem_fraction = 0.99 is above 0.95: IHK reserves at most 95% of a NUMA node's memory");

@@ -127,11 +127,11 @@ int main(void)
 
 	/* Every error. */
 	bad("smt", "--mckernel: 'smt' is not KEY=VALUE; keys are mem, linux_cores, smt, procs, "
-	    "mpol_threshold, extend_heap_by, stack_premap, uti");
+	    "mpol_threshold, extend_heap_by, stack_premap, uti, quiet");
 	bad("colour=red", "--mckernel: unknown key 'colour' (in 'colour=red'): keys are mem, "
-	    "linux_cores, smt, procs, mpol_threshold, extend_heap_by, stack_premap, uti");
+	    "linux_cores, smt, procs, mpol_threshold, extend_heap_by, stack_premap, uti, quiet");
 	bad("SMT=one", "--mckernel: unknown key 'SMT' (in 'SMT=one'): keys are mem, "
-	    "linux_cores, smt, procs, mpol_threshold, extend_heap_by, stack_premap, uti");
+	    "linux_cores, smt, procs, mpol_threshold, extend_heap_by, stack_premap, uti, quiet");
 	bad("mem=0.5,mem=0.6", "--mckernel: key 'mem' is given twice ('mem=0.6' again): give each key once");
 	bad("mem=0.5,,smt=one", "--mckernel: empty setting in 'mem=0.5,,smt=one': write "
 	    "--mckernel=KEY=VALUE[,KEY=VALUE...] without empty items");
@@ -232,7 +232,15 @@ int main(void)
 	ok(load("user_keys = mem\n", NULL, &cfg) == 0, "load: uti not a user key");
 	refused("uti=yes", &cfg, "--mckernel: key 'uti' may not be set by users on this cluster "
 		"(no partition section) (allowed: mem)");
+	/* quiet changes only what the user sees: allowed whatever user_keys says */
+	allowed("quiet", &cfg);
+	allowed("mem=0.5,quiet=no", &cfg);
 	mck_config_free(&cfg);
+	good("quiet", "quiet=yes");
+	good("mem=0.5,quiet", "mem=0.5,quiet=yes");
+	good("quiet=no", "quiet=no");
+	bad("quiet=maybe", "--mckernel: quiet='maybe' is not valid: expected yes or no (quiet alone: yes)");
+	bad("quiet,quiet", "--mckernel: key 'quiet' is given twice ('quiet=yes' again): give each key once");
 	ok(load("min_linux_cores = 2\nlinux_cores = 2\n", "cpus", &cfg) == 0, "load min_linux_cores");
 	refused("linux_cores=1", &cfg,
 		"--mckernel: linux_cores=1 is below the limit of partition cpus: min_linux_cores = 2");

@@ -55,6 +55,21 @@ static const struct {
 	BAD("shutdown_timeout", "-1"),
 	GOOD("sysfs_dir", "/var/tmp/sys", "/var/tmp/sys"),
 	BAD("sysfs_dir", "sys"),
+	GOOD("metrics_file", "/var/lib/prometheus/node-exporter/mck.prom",
+	     "/var/lib/prometheus/node-exporter/mck.prom"),
+	GOOD("metrics_file", "", ""),
+	BAD("metrics_file", "mck.prom"),
+	GOOD("boot_report", "no", "no"),
+	BAD("boot_report", "off"),
+	GOOD("reservation", "keep", "keep"),
+	GOOD("reservation", "per-job", "per-job"),
+	BAD("reservation", "always"),
+	GOOD("keep_idle", "0", "0"),
+	GOOD("keep_idle", "604800", "604800"),
+	BAD("keep_idle", "604801"),
+	BAD("keep_idle", "5m"),
+	GOOD("quiet", "yes", "yes"),
+	BAD("quiet", "loud"),
 	GOOD("ihk_destroy_unbooted", "safe", "safe"),
 	GOOD("ihk_destroy_unbooted", "crash", "crash"),
 	BAD("ihk_destroy_unbooted", "maybe"),
@@ -138,7 +153,7 @@ static const struct {
 	BAD("container_mounts", "/a b"),
 	GOOD("user_keys", "smt mem", "mem, smt"),
 	GOOD("user_keys", "all", "mem, linux_cores, smt, procs, mpol_threshold, extend_heap_by, "
-	     "stack_premap, uti"),
+	     "stack_premap, uti, quiet"),
 	GOOD("user_keys", "", "none"),
 	BAD("user_keys", "mem, image"),
 	BAD("user_keys", "mem mem"),
@@ -232,7 +247,7 @@ static void test_rows(void)
 			hi = hi && mck_key_parse(k, s, &v, NULL) == -EINVAL;
 			ok(lo && hi, "%s: %ld and %ld accepted, %ld and %ld refused", k->name, k->min,
 			   k->max, k->min - 1, k->max + 1);
-			ok(k->max <= (k->type == MCK_T_COUNT && !strcmp(k->arg, "SECONDS") ? 3600 :
+			ok(k->max <= (k->type == MCK_T_COUNT && !strcmp(k->arg, "SECONDS") ? MCK_KEEP_IDLE_MAX :
 				      MCK_OPT_MAX_COUNT), "%s: at most the one count limit", k->name);
 		}
 		if (k->type == MCK_T_CHOICE) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "mck-plan.h"
+#include "mck-util.h"
 
 struct plan_strings {
 	char *cpus, *mem, *ikc, *linux_cpus, *idle_cpus;
@@ -40,19 +41,6 @@ static void print_int_array(FILE *out, const int *v, int n)
 	fputc(']', out);
 }
 
-/* A JSON string: the notes' text may hold quotes (never control characters). */
-static void json_string(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', out);
-		if ((unsigned char)*s >= 0x20)
-			fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
 /* "warnings" (always) or "explain" (every note): an array of strings. */
 static void print_json_notes(const struct mck_plan *plan, int all, FILE *out)
 {
@@ -68,10 +56,10 @@ static void print_json_notes(const struct mck_plan *plan, int all, FILE *out)
 		fprintf(out, "%s\n    ", n++ ? "," : "");
 		if (all && asprintf(&line, "%s: %s", mck_plan_note_kind_name(note->kind),
 				    note->text) >= 0) {
-			json_string(out, line);
+			mck_json_string(out, line);
 			free(line);
 		} else {
-			json_string(out, note->text);
+			mck_json_string(out, note->text);
 		}
 	}
 	fputs(n ? "\n  ]" : "]", out);

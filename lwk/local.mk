@@ -11,13 +11,14 @@ lwk_libmckrun_la_SOURCES = \
 	lwk/mck-ctlcmd.c lwk/mck-ctlcmd.h \
 	lwk/mck-drain.c lwk/mck-drain.h \
 	lwk/mck-logline.c lwk/mck-logline.h \
-	lwk/mck-script.c lwk/mck-script.h
+	lwk/mck-script.c lwk/mck-script.h \
+	lwk/mck-metrics.c lwk/mck-metrics.h
 
 noinst_LTLIBRARIES += lwk/liblwk.la
 lwk_liblwk_la_SOURCES = lwk/mck-lwk.h lwk/lwk-internal.h \
 	lwk/lwk-ctx.c lwk/lwk-device.c lwk/lwk-kmsg.c lwk/lwk-validate.c \
 	lwk/lwk-boot.c lwk/lwk-teardown.c lwk/lwk-inspect.c lwk/lwk-status.c \
-	lwk/lwk-step.c lwk/lwk-slurm.c \
+	lwk/lwk-step.c lwk/lwk-slurm.c lwk/lwk-keep.c \
 	lwk/mck-prereq.c lwk/mck-prereq.h lwk/mck-slurmcheck.c
 lwk_liblwk_la_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS)
 lwk_liblwk_la_LIBADD = lwk/libmckrun.la hwloc-maps/libmckmaps.la ihk/libmckihk.la \
@@ -45,6 +46,13 @@ lwk_tests_test_lwk_rules_SOURCES = lwk/tests/test-lwk-rules.c lwk/tests/fixture.
 	lwk/tests/fixture.h common/mck-test.h
 lwk_tests_test_lwk_rules_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS)
 lwk_tests_test_lwk_rules_LDADD = lwk/liblwk.la -ldl
+check_PROGRAMS += lwk/tests/test-keep
+lwk_tests_test_keep_SOURCES = lwk/tests/test-keep.c lwk/tests/fixture.c \
+	lwk/tests/fixture.h common/mck-test.h
+lwk_tests_test_keep_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS)
+lwk_tests_test_keep_LDADD = lwk/liblwk.la -ldl
+TESTS += lwk/tests/test-keep lwk/tests/test-report.sh
+EXTRA_DIST += lwk/tests/test-report.sh
 TESTS += lwk/tests/test-lwk lwk/tests/test-lwk-rules lwk/tests/test-mckctl.sh lwk/tests/test-prolog.sh \
 	lwk/tests/test-containment.sh lwk/tests/test-healthcheck.sh
 EXTRA_DIST += lwk/tests/test-mckctl.sh lwk/tests/test-prolog.sh lwk/tests/lib.sh \

@@ -25,6 +25,7 @@
 #include "lwk-internal.h"
 #include "mck-drain.h"
 #include "mck-lists.h"
+#include "mck-metrics.h"
 #include "mck-nodeplan.h"
 #include "mck-options.h"
 #include "mck-plan.h"
@@ -43,6 +44,7 @@ struct boot {
 	int n_before;
 	struct ihk_mem_chunk *mem;	/* the chunks this boot reserved, as IHK lists them */
 	int n_mem;
+	int reused;			/* the CPUs and memory are a kept reservation */
 	int os;				/* the created instance, -1 none */
 	int boot_returned;		/* ihk_os_boot returned 0: may be probed, destroyed */
 	int refused;			/* the job may not boot here: record refused */
@@ -159,6 +161,20 @@ static int do_node_ready(struct boot *b, struct mck_error *err)
 	return rc;
 }
 
+/* A kept reservation of this plan is the job's; one of another plan goes back to Linux. */
+static int do_kept(struct boot *b, struct mck_error *err)
+{
+	int rc = lwk_kept_reuse(b->c, b->cpus_s, b->mem_s, &b->mem, &b->n_mem, err);
+
+	if (rc < 0) {
+		b->node_fault = 1;
+		mck_error_prefix(err, "boot failed at the kept reservation: ");
+		return rc;
+	}
+	b->reused = rc;
+	return 0;
+}
+
 static int do_reserve_cpu(struct boot *b, struct mck_error *err)
 {
 	double t0;
@@ -167,6 +183,11 @@ static int do_reserve_cpu(struct boot *b, struct mck_error *err)
 	rc = lwk_record(b->c, &b->rec, MCK_JOB_RESERVING, err);
 	if (rc)
 		return rc;
+	if (b->reused) {
+		/* b->before stays empty: an undo releases the whole kept pool */
+		lwk_log(b->c, "ihk_reserve_cpu(%s) not called: kept reservation", b->cpus_s);
+		return 0;
+	}
 	rc = lwk_reserved_mem(b->c, &b->before, &b->n_before, err);
 	if (rc)
 		return rc;
@@ -320,7 +341,13 @@ static int compact_memory(void)
 static int do_reserve_mem(struct boot *b, struct mck_error *err)
 {
 	double t0;
-	int rc = reserve_mem_once(b);
+	int rc;
+
+	if (b->reused) {
+		lwk_log(b->c, "ihk_reserve_mem(%s) not called: kept reservation", b->mem_s);
+		return 0;
+	}
+	rc = reserve_mem_once(b);
 
 	if (rc == -ENOMEM) {
 		undo_reserve_mem(b);
@@ -532,7 +559,6 @@ static int do_record_running(struct boot *b, struct mck_error *err)
 	b->rec.last_step = -1;
 	if (lwk_record(b->c, &b->rec, MCK_JOB_RUNNING, err))
 		return err->code;
-	lwk_log(b->c, "boot ok: instance %d RUNNING %.2f ms", b->os, b->rec.boot_ms);
 	return 0;
 }
 
@@ -541,6 +567,7 @@ static const struct boot_step steps[] = {
 	{ "plan", do_plan, NULL, NULL },
 	{ "node ready", do_node_ready, NULL, NULL },
 	{ "checks", do_checks, NULL, NULL },
+	{ "kept reservation", do_kept, NULL, NULL },
 	{ "ihk_reserve_cpu", do_reserve_cpu, undo_reserve_cpu, NULL },
 	{ "ihk_reserve_mem", do_reserve_mem, undo_reserve_mem, NULL },
 	{ "ihk_create_os", do_create, undo_create_booted, undo_create_unbooted },
@@ -556,6 +583,27 @@ static const struct boot_step steps[] = {
 };
 
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
+
+/*
+ * The one line per boot an operator greps: job, partition, plan, whether
+ * the reservation was kept from an earlier job, every step's duration.
+ */
+static void log_boot_ok(struct boot *b, const double *ms)
+{
+	char line[1400];
+	size_t n;
+
+	n = snprintf(line, sizeof(line), "boot ok: instance %d RUNNING; job %lu; partition %s; "
+		     "plan cpus %s mem %s ikc %s; reservation %s; steps", b->os, b->job->job,
+		     b->job->partition ? b->job->partition : "-", b->cpus_s, b->mem_s, b->ikc_s,
+		     b->reused ? "kept from an earlier job" : "reserved");
+	for (size_t i = 0; i < NSTEPS && n < sizeof(line); i++)
+		n += snprintf(line + n, sizeof(line) - n, "%s %s=%.2f", i ? "," : "", steps[i].name,
+			      ms[i]);
+	if (n < sizeof(line))
+		snprintf(line + n, sizeof(line) - n, "; total %.2f ms", b->rec.boot_ms);
+	lwk_log(b->c, "%s", line);
+}
 
 /* Undo steps done[0..n) in reverse; 1 when something had to stay. */
 static int unwind(struct boot *b, size_t n)
@@ -621,6 +669,24 @@ static void record_refusal(struct boot *b, const struct mck_error *err)
 	lwk_log(b->c, "refused: %s", err->msg);
 }
 
+/* The node's counts (mck-metrics.h): a boot, or a failure at step failed. */
+static void count_boot(struct boot *b, const char *failed)
+{
+	const char *dir = b->c->cfg->state_dir;
+	char sample[160];
+
+	if (failed) {
+		snprintf(sample, sizeof(sample), "boot_failures_total{reason=\"%.64s\"}", failed);
+		mck_metrics_add(dir, sample, 1);
+		return;
+	}
+	mck_metrics_add(dir, "boots_total", 1);
+	if (b->reused)
+		mck_metrics_add(dir, "reservations_reused_total", 1);
+	snprintf(sample, sizeof(sample), "last_boot_seconds{job=\"%lu\"}", b->job->job);
+	mck_metrics_set(dir, sample, b->rec.boot_ms / 1000, 1);
+}
+
 static int boot_init(struct boot *b, struct lwk_ctx *c, const struct mck_lwk_job *job,
 		     struct mck_error *err)
 {
@@ -656,6 +722,7 @@ static void boot_free(struct boot *b)
 int lwk_boot_locked(struct lwk_ctx *c, const struct mck_lwk_job *job, struct mck_error *err)
 {
 	struct boot b;
+	double ms[NSTEPS] = { 0 };
 	size_t i;
 	int rc, left;
 
@@ -666,12 +733,19 @@ int lwk_boot_locked(struct lwk_ctx *c, const struct mck_lwk_job *job, struct mck
 		(unsigned long)job->gid, job->partition ? ", partition " : "",
 		job->partition ? job->partition : "", job->node ? job->node : "this node");
 	for (i = 0; i < NSTEPS; i++) {
+		double t0 = mck_now_ms();
+
 		rc = steps[i].run(&b, err);
+		ms[i] = mck_now_ms() - t0;
 		if (rc)
 			break;
 	}
-	if (!rc)
+	if (!rc) {
+		log_boot_ok(&b, ms);
+		count_boot(&b, NULL);
 		goto out;
+	}
+	count_boot(&b, b.refused ? "refused" : steps[i].name);
 	if (b.refused) {
 		record_refusal(&b, err);
 		goto out;
@@ -697,6 +771,7 @@ int mck_lwk_boot(const struct mck_config *cfg, const struct mck_lwk_job *job,
 	if (rc)
 		return rc;
 	rc = lwk_boot_locked(&c, job, err);
+	lwk_metrics_auto(&c);
 	lwk_ctx_close(&c);
 	return rc;
 }

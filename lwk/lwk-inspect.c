@@ -236,14 +236,44 @@ out:
 	return 1;
 }
 
+/*
+ * A kept reservation (reservation = keep) is clean only when its record
+ * matches IHK exactly (no instance, the pool holds just what it lists):
+ * 1 such a one; 0 none; -1 a record IHK does not match (a leftover line).
+ */
+static int kept_state(struct lwk_ctx *c, FILE *out)
+{
+	struct lwk_kept k;
+	char why[300];
+	int rc;
+
+	if (!lwk_kept_exists(c->cfg))
+		return 0;
+	if (lwk_kept_read(c->cfg, &k, NULL)) {
+		if (out)
+			fprintf(out, "kept reservation record: unreadable\n");
+		return -1;
+	}
+	rc = lwk_kept_matches_ihk(c, &k, why, sizeof(why)) ? 1 : -1;
+	if (rc < 0 && out)
+		fprintf(out, "kept reservation record (cpus %s, memory %s): %s\n", k.cpus, k.mem,
+			why);
+	lwk_kept_free(&k);
+	return rc;
+}
+
 /* IHK's pool and Linux's CPUs: one line each that is not empty. */
 static int pool_leftovers(struct lwk_ctx *c, FILE *out, struct mck_error *err)
 {
 	struct ihk_mem_chunk *mem = NULL;
-	int *cpus = NULL, ncpu = 0, nmem = 0, left = 0, rc;
+	int *cpus = NULL, ncpu = 0, nmem = 0, left = 0, rc, kept = kept_state(c, out);
 	char *s;
 
+	if (kept < 0)
+		left++;
 	rc = lwk_reserved_cpus(c, &cpus, &ncpu, err);
+	if (kept > 0)
+		ncpu = 0;	/* the pool is the kept reservation */
 	if (!rc && ncpu) {
 		s = lwk_format_cpus(cpus, ncpu);
 		if (out)
@@ -253,6 +283,8 @@ static int pool_leftovers(struct lwk_ctx *c, FILE *out, struct mck_error *err)
 	}
 	if (!rc)
 		rc = lwk_reserved_mem(c, &mem, &nmem, err);
+	if (kept > 0)
+		nmem = 0;
 	if (!rc && nmem) {
 		s = lwk_format_mem(mem, nmem);
 		if (out)

@@ -12,6 +12,7 @@
  *   lwk-inspect.c   what the node holds: leftovers, check, health, status
  *   lwk-step.c      what slurmstepd asks before a step (mckctl step)
  *   lwk-slurm.c     whether Slurm still runs a job on this node
+ *   lwk-keep.c      a reservation kept for the next job (reservation = keep)
  *
  * The rules of real IHK (shared/reference/ihk-interface.md) that every
  * module follows: never ihk_os_shutdown on its own; a status query or a
@@ -225,6 +226,52 @@ int lwk_boot_locked(struct lwk_ctx *c, const struct mck_lwk_job *job, struct mck
 /* Write rec with state (logged on failure). */
 int lwk_record(struct lwk_ctx *c, struct mck_jobrec *rec, enum mck_job_state state,
 	       struct mck_error *err);
+
+/* ------------------------------------------------------------- lwk-keep.c */
+
+/* STATE_DIR/kept: what a teardown kept reserved (see lwk-keep.c). */
+struct lwk_kept {
+	char *cpus;		/* the plan's LWK CPUs */
+	char *mem;		/* the plan's memory request */
+	char *chunks;		/* IHK's pool as it listed it */
+	char *partition;
+	unsigned long job;	/* kept after this job */
+	long since;		/* epoch seconds */
+};
+
+void lwk_kept_free(struct lwk_kept *k);
+/* Is there a record (valid or not)? */
+int lwk_kept_exists(const struct mck_config *cfg);
+/* Read the record: 0, -ENOENT when none, else an error (err). */
+int lwk_kept_read(const struct mck_config *cfg, struct lwk_kept *k, struct mck_error *err);
+/* Does IHK hold exactly what k says, and no instance? 1 yes; 0 no (why). */
+int lwk_kept_matches_ihk(struct lwk_ctx *c, const struct lwk_kept *k, char *why, size_t len);
+/* A record that IHK matches: 1 and k filled (free it), else 0. */
+int lwk_kept_valid(struct lwk_ctx *c, struct lwk_kept *k);
+/* The kept reservation back to Linux (the whole pool), record removed; logged with why. */
+int lwk_kept_release(struct lwk_ctx *c, const char *why, struct mck_error *err);
+/* Remove the record only (its pool was released otherwise). */
+void lwk_kept_forget(struct lwk_ctx *c);
+/*
+ * After rec's instance is destroyed and no other job has a record: when
+ * rec's partition says reservation = keep and the pool holds exactly its
+ * plan's CPUs, keep the pool: 1 kept, 0 not (release it), <0 error.
+ */
+int lwk_kept_keep(struct lwk_ctx *c, const struct mck_jobrec *rec, struct mck_error *err);
+/*
+ * At a boot of plan (cpus, mem): a valid kept reservation of the same plan
+ * becomes the job's (1, chunks as IHK listed them, malloc'd); one of
+ * another plan is released (0); none: 0. <0 error.
+ */
+int lwk_kept_reuse(struct lwk_ctx *c, const char *cpus, const char *mem,
+		   struct ihk_mem_chunk **chunks, int *n, struct mck_error *err);
+
+/* ----------------------------------------------------- lwk-status.c: metrics */
+
+/* The textfile of mck-metrics.h at path, with IHK's gauges. */
+int lwk_metrics_write(struct lwk_ctx *c, const char *path, struct mck_error *err);
+/* Rewrite metrics_file when its directory exists (errors only logged). */
+void lwk_metrics_auto(struct lwk_ctx *c);
 
 /* ------------------------------------------------------------ lwk-slurm.c */
 

@@ -22,6 +22,7 @@
 
 #include "lwk-internal.h"
 #include "mck-drain.h"
+#include "mck-lists.h"
 #include "mck-options.h"
 #include "mck-util.h"
 
@@ -89,6 +90,33 @@ static int check_running(struct lwk_ctx *c, const struct mck_jobrec *rec, long s
 			kmsg[0] ? "saved in " : "could not be saved", kmsg);
 }
 
+/*
+ * The first step of the job carries this node's boot to the user (the
+ * SPANK plugin's one line per job): "report=" boot time, LWK CPUs, the
+ * memory asked per NUMA node, where the kernel messages are saved.
+ */
+static void print_report(const struct mck_config *cfg, const struct mck_jobrec *rec, FILE *out)
+{
+	int *cpus = NULL, n = 0;
+
+	if (!rec->cpus || mck_cpulist_parse(rec->cpus, &cpus, &n, NULL))
+		n = 0;
+	free(cpus);
+	fprintf(out, "report=boot_ms=%.0f;cpus=%d;mem=%s;kmsg=%s/kmsg/%lu.kmsg\n", rec->boot_ms,
+		n, rec->mem ? rec->mem : "", cfg->state_dir, rec->job);
+}
+
+/* The partition's boot_report, unless the step's keys say quiet (or quiet=no). */
+static int report_wanted(const struct mck_config *cfg, const struct mck_lwk_step_req *req)
+{
+	struct mck_options o;
+
+	if (req->options && *req->options && mck_options_parse(req->options, &o, NULL) == 0 &&
+	    (o.set & MCK_OPT_BIT(MCK_OPT_QUIET)))
+		return !o.quiet;
+	return cfg->boot_report;
+}
+
 int mck_lwk_step(const struct mck_config *base, const struct mck_lwk_step_req *req,
 		 FILE *out, struct mck_error *err)
 {
@@ -97,6 +125,7 @@ int mck_lwk_step(const struct mck_config *base, const struct mck_lwk_step_req *r
 	struct lwk_ctx c;
 	char host[256];
 	const char *node;
+	long told;
 	int rc, have_cfg = 0;
 
 	rc = lwk_ctx_open(&c, base, req->job, LWK_OPEN_CHANGE, err);
@@ -119,6 +148,7 @@ int mck_lwk_step(const struct mck_config *base, const struct mck_lwk_step_req *r
 		goto out;
 	have_cfg = 1;
 	c.cfg = &cfg;
+	told = rec.told_step;
 	if (cfg.instance_policy == MCK_INSTANCE_PER_STEP && rec.state == MCK_JOB_RUNNING &&
 	    rec.last_step >= 0 && rec.last_step != req->step) {
 		rc = refresh_instance(&c, &rec, req, node, err);
@@ -129,15 +159,20 @@ int mck_lwk_step(const struct mck_config *base, const struct mck_lwk_step_req *r
 			mck_error_prefix(err, "job %lu step %ld on %s: ", req->job, req->step, node);
 			goto out_ctx;
 		}
+		rec.told_step = told;	/* the job was told once: a fresh instance is not news */
 	}
 	rc = check_running(&c, &rec, req->step, node, err);
 	if (rc)
 		goto out;
 	rec.last_step = req->step;
+	if (told < 0)
+		rec.told_step = req->step;
 	rc = lwk_record(&c, &rec, rec.state, err);
 	if (rc)
 		goto out;
 	fprintf(out, "partition=%s\nos=%d\n", rec.partition ? rec.partition : "", rec.os);
+	if (told < 0 && report_wanted(&cfg, req))
+		print_report(base, &rec, out);
 	lwk_log(&c, "step %ld: instance %d RUNNING", req->step, rec.os);
 out:
 	mck_jobrec_free(&rec);

@@ -18,6 +18,7 @@
 
 #include "lwk-internal.h"
 #include "mck-budget.h"
+#include "mck-metrics.h"
 #include "mck-util.h"
 
 #define MAX_SHOWN_HOLDERS 8
@@ -165,6 +166,16 @@ int lwk_release_pool(struct lwk_ctx *c, struct mck_error *err)
 	return give_back(c, -1, err);
 }
 
+/* The whole pool back to Linux, and no reservation kept any more. */
+static int release_all(struct lwk_ctx *c, struct mck_error *err)
+{
+	int rc = lwk_release_pool(c, err);
+
+	if (!rc)
+		lwk_kept_forget(c);
+	return rc;
+}
+
 /* ----------------------------------------------------------- the teardown */
 
 /* Is os in IHK's instance list? 1 yes, 0 no, negative errno. */
@@ -256,7 +267,7 @@ int lwk_teardown_job(struct lwk_ctx *c, unsigned long job, long step, const char
 	struct mck_jobrec rec;
 	double t0 = mck_now_ms();
 	char left[900];
-	int have, others, rc;
+	int have, others, rc, kept = 0;
 
 	rc = mck_jobrec_read(c->cfg->state_dir, job, &rec, err);
 	if (rc && rc != -ENOENT)
@@ -272,8 +283,16 @@ int lwk_teardown_job(struct lwk_ctx *c, unsigned long job, long step, const char
 		lwk_log(c, "teardown: no job record, nothing booted for this job");
 	else if ((rc = remove_instance_of(c, &rec, step, why, err)))
 		goto out;
-	if (!others && (rc = lwk_release_pool(c, err)))
-		goto out;
+	/* the pool: kept for the next job (reservation = keep) or back to Linux */
+	if (!others) {
+		kept = lwk_kept_keep(c, have ? &rec : NULL, err);
+		if (kept < 0) {
+			rc = kept;
+			goto out;
+		}
+		if (!kept && (rc = release_all(c, err)))
+			goto out;
+	}
 	/* with other jobs on the node, what is left may be theirs */
 	if (!others) {
 		rc = lwk_leftovers(c, NULL, job, 0, err);
@@ -288,8 +307,8 @@ int lwk_teardown_job(struct lwk_ctx *c, unsigned long job, long step, const char
 	rc = mck_jobrec_remove(c->cfg->state_dir, job, err);
 	if (rc)
 		goto out;
-	lwk_log(c, "teardown ok%s %.2f ms", others ? " (other jobs' records remain)" : ", node clean",
-		mck_now_ms() - t0);
+	lwk_log(c, "teardown ok%s%s %.2f ms", others ? " (other jobs' records remain)" : ", node clean",
+		kept ? ", reservation kept" : "", mck_now_ms() - t0);
 out:
 	if (rc)
 		lwk_log(c, "%s", err->msg);
@@ -302,12 +321,22 @@ int mck_lwk_teardown(const struct mck_config *cfg, unsigned long job, struct mck
 {
 	struct lwk_ctx c;
 	char why[200];
+	double t0;
 	int rc = lwk_ctx_open(&c, cfg, job, LWK_OPEN_CHANGE, err);
 
 	if (rc)
 		return rc;
 	snprintf(why, sizeof(why), "job %lu ended: its McKernel instance is removed", job);
+	t0 = mck_now_ms();
 	rc = lwk_teardown_job(&c, job, -1, why, err);
+	if (rc) {
+		mck_metrics_add(cfg->state_dir, "teardown_failures_total", 1);
+	} else {
+		mck_metrics_add(cfg->state_dir, "teardowns_total", 1);
+		snprintf(why, sizeof(why), "last_teardown_seconds{job=\"%lu\"}", job);
+		mck_metrics_set(cfg->state_dir, why, (mck_now_ms() - t0) / 1000, 1);
+	}
+	lwk_metrics_auto(&c);
 	lwk_ctx_close(&c);
 	return rc;
 }
@@ -383,6 +412,17 @@ static int verify_clean(struct lwk_ctx *c, unsigned long job, int allow_live, co
 	return mck_fail(err, -EBUSY, "%s: %s", prefix, left);
 }
 
+/* Is a valid reservation kept? */
+static int kept_valid(struct lwk_ctx *c)
+{
+	struct lwk_kept k;
+
+	if (!lwk_kept_valid(c, &k))
+		return 0;
+	lwk_kept_free(&k);
+	return 1;
+}
+
 /* What another job's record means for a boot on node: 0 gone, LWK_REFUSED, <0. */
 static int recover_other(struct lwk_ctx *c, const char *node, unsigned long other,
 			 struct mck_error *err)
@@ -429,8 +469,9 @@ int lwk_recover(struct lwk_ctx *c, const char *node, unsigned long job, struct m
 		return rc;
 	if (!rc)
 		rc = remove_unclaimed(c, err);
-	if (!rc)
-		rc = lwk_release_pool(c, err);
+	/* a valid kept reservation is left to the boot (same plan: reused) */
+	if (!rc && !kept_valid(c))
+		rc = release_all(c, err);
 	if (!rc) {
 		restore_stale_devices(c);
 		/* what remains of others are live jobs' records of refusals */
@@ -466,7 +507,7 @@ int mck_lwk_clean(const struct mck_config *cfg, struct mck_error *err)
 	if (!rc)
 		rc = remove_unclaimed(&c, err);
 	if (!rc)
-		rc = lwk_release_pool(&c, err);
+		rc = release_all(&c, err);
 	if (!rc) {
 		restore_stale_devices(&c);
 		rc = verify_clean(&c, 0, 0, "node not clean after clean", err);

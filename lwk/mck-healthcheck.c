@@ -20,6 +20,7 @@
 #include "mck-budget.h"
 #include "mck-drain.h"
 #include "mck-lwk.h"
+#include "mck-metrics.h"
 #include "mck-util.h"
 
 
@@ -71,7 +72,7 @@ int main(int argc, char **argv)
 	size_t tlen = 0;
 	FILE *mem;
 	long wait_s = 10;
-	int ch, drain = 1, rc, r;
+	int ch, drain = 1, have_cfg = 0, rc, r;
 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -132,14 +133,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mck-healthcheck: out of memory\n");
 		return 2;
 	}
+	/* a reservation kept longer than keep_idle on a node without jobs goes back */
+	if (mck_lwk_kept_expire(&cfg, &err))
+		fprintf(mem, "kept reservation: %s\n", err.msg);
 	r = mck_lwk_health_locked(&cfg, mem, (int)wait_s, &err);
 	fclose(mem);
-	mck_config_free(&cfg);
+	have_cfg = 1;
 	if (r == 0 || r == MCK_LWK_HEALTH_BUSY) {
 		if (r == MCK_LWK_HEALTH_BUSY)
 			printf("mck-healthcheck: a boot or teardown is in progress: not checked\n");
 		free(text);
-		return 0;
+		rc = 0;
+		goto out;
 	}
 	if (r < 0) {
 		snprintf(why, sizeof(why), "health check failed: %s", err.msg);
@@ -154,9 +159,19 @@ report:
 	if (drain) {
 		if (mck_drain_node(node, why, MCK_DRAIN_SCONTROL_S, derr, sizeof(derr))) {
 			fprintf(stderr, "mck-healthcheck: %s\n", derr);
-			return 2;
+			rc = 2;
+			goto out;
 		}
 		printf("mck-healthcheck: drained %s\n", node);
+		if (have_cfg)
+			mck_metrics_add(cfg.state_dir, "drains_total", 1);
+	}
+out:
+	if (have_cfg) {
+		/* node exporter sees what the node holds at every health check */
+		if (cfg.metrics_file && *cfg.metrics_file && mck_lwk_metrics(&cfg, cfg.metrics_file, &err))
+			fprintf(stderr, "mck-healthcheck: metrics: %s\n", err.msg);
+		mck_config_free(&cfg);
 	}
 	return rc;
 }

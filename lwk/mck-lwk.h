@@ -28,6 +28,9 @@
 #include "mck-config.h"
 #include "mck-error.h"
 
+/* STATE_DIR/KEPT: the record of a reservation kept for the next job (lwk-keep.c). */
+#define MCK_LWK_KEPT_FILE "kept"
+
 /* mckctl boot's exit status when the boot failed but the node is clean. */
 #define MCK_LWK_EXIT_BOOT_FAILED_CLEAN 3
 
@@ -79,8 +82,10 @@ struct mck_lwk_step_req {
 /*
  * Apply the instance policy of the job's partition (from its record) and
  * check that its instance is RUNNING. 0: the step may run, and
- * "partition=P" and "os=N" lines went to out; else err is the one-line
- * reason for the step's tasks.
+ * "partition=P" and "os=N" lines went to out, and for the job's first
+ * step that runs "report=boot_ms=MS;cpus=N;mem=LIST;kmsg=PATH" (what the
+ * user is told once per job); else err is the one-line reason for the
+ * step's tasks.
  */
 int mck_lwk_step(const struct mck_config *cfg, const struct mck_lwk_step_req *req,
 		 FILE *out, struct mck_error *err);
@@ -115,10 +120,41 @@ int mck_lwk_health_locked(const struct mck_config *cfg, FILE *out, int wait_s,
 int mck_lwk_status(const struct mck_config *cfg, FILE *out, struct mck_error *err);
 
 /*
+ * The same as one JSON object on one line: "instances" (os, status or
+ * null with "not_queried" when its boot is not known to have started,
+ * cpus, memory, device, owner_uid, holders, job), "reserved" (cpus,
+ * memory), "lost_cpus", "kept" (the kept reservation or null) and "jobs"
+ * (every job record's fields). Nothing is printed when a query fails.
+ */
+int mck_lwk_status_json(const struct mck_config *cfg, FILE *out, struct mck_error *err);
+
+/*
+ * Write what the node counted and holds to path (metrics_file, or mckctl
+ * metrics --output) in node exporter's textfile format (lwk/mck-metrics.h).
+ * Boots, teardowns and the health check rewrite metrics_file by
+ * themselves when its directory exists.
+ */
+int mck_lwk_metrics(const struct mck_config *cfg, const char *path, struct mck_error *err);
+
+/*
  * Tear down everything the node holds that can be removed safely: every
  * job record's instance (the jobs' users' holders ended) and IHK's pool.
  * Then verify; 0 when clean.
  */
 int mck_lwk_clean(const struct mck_config *cfg, struct mck_error *err);
+
+/*
+ * Give a kept reservation (reservation = keep) back to Linux, logged with
+ * why; 0 at once when none is kept (the prologue of every job without
+ * --mckernel calls it). A record that IHK does not match is an error:
+ * mckctl clean removes what is left.
+ */
+int mck_lwk_release(const struct mck_config *cfg, const char *why, struct mck_error *err);
+
+/*
+ * The health check's part: a kept reservation unused for keep_idle
+ * seconds on a node without any job record goes back to Linux.
+ */
+int mck_lwk_kept_expire(const struct mck_config *cfg, struct mck_error *err);
 
 #endif

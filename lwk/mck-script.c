@@ -14,6 +14,7 @@
 #include "mck-drain.h"
 #include "mck-logline.h"
 #include "mck-lwk.h"
+#include "mck-metrics.h"
 #include "mck-script.h"
 #include "mck-util.h"
 
@@ -88,10 +89,13 @@ static void drain(const struct mck_script *s, const char *reason)
 		return;
 	}
 	if (mck_drain_node_persist(node, reason, MCK_DRAIN_SCONTROL_S, DRAIN_WATCH_S,
-				   err, sizeof(err)))
+				   err, sizeof(err))) {
 		mck_script_log(s, "%s", err);
-	else
-		mck_script_log(s, "drained %s with the reason", node);
+		return;
+	}
+	mck_script_log(s, "drained %s with the reason", node);
+	if (s->state_dir)
+		mck_metrics_add(s->state_dir, "drains_total", 1);
 }
 
 int mck_script_fail(const struct mck_script *s, int drain_node, const char *fmt, ...)

@@ -43,11 +43,18 @@ static const char usage_text[] =
 	"                                      what is left on stdout and exit 1;\n"
 	"                                      --health: a job's RUNNING instance is fine\n"
 	"                                      (for Slurm's HealthCheckProgram)\n"
-	"  status                              instances, owners, CPUs, memory, jobs\n"
+	"  status [--json]                     instances, owners, CPUs, memory, the kept\n"
+	"                                      reservation, jobs; --json: as one JSON object\n"
 	"  plan [--format mcreboot|json|ihk-env] [--options TEXT] [--explain]\n"
 	"                                      the plan this node boots with (for TEXT);\n"
 	"                                      --explain: every decision with its reason\n"
 	"  clean                               tear down everything on the node\n"
+	"  metrics [--output FILE]             write what the node counted and holds for\n"
+	"                                      node exporter's textfile collector to FILE\n"
+	"                                      (default: metrics_file of mckernel.conf)\n"
+	"  release [--job ID]                  give a kept reservation (reservation = keep)\n"
+	"                                      back to Linux; nothing else; exit 0 when\n"
+	"                                      none is kept\n"
 	"  config --check [FILE]               validate a configuration file\n"
 	"  prereq [--verbose]                  list missing node prerequisites (objdump,\n"
 	"                                      IHK modules, libihk, devices, image,\n"
@@ -76,6 +83,8 @@ struct sub_opts {
 	int check;
 	int health;
 	int explain;
+	int json;
+	const char *output;	/* metrics --output FILE */
 	const char *file;
 };
 
@@ -115,6 +124,8 @@ static int parse_sub(const struct command *cmd, int argc, char **argv, struct su
 		{ "health", no_argument, NULL, 'H' },
 		{ "options", required_argument, NULL, 'o' },
 		{ "explain", no_argument, NULL, 'x' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "output", required_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -141,8 +152,11 @@ static int parse_sub(const struct command *cmd, int argc, char **argv, struct su
 		o->check |= ch == 'c';
 		o->health |= ch == 'H';
 		o->explain |= ch == 'x';
+		o->json |= ch == 'J';
 		if (ch == 'o')
 			o->options = optarg;
+		if (ch == 'O')
+			o->output = optarg;
 	}
 	if (optind < argc && cmd->takes_file && optind + 1 == argc) {
 		o->file = argv[optind];
@@ -265,8 +279,7 @@ static int cmd_status(const struct global *g, const struct mck_config *cfg,
 	struct mck_error err = { 0 };
 
 	(void)g;
-	(void)o;
-	if (mck_lwk_status(cfg, stdout, &err))
+	if ((o->json ? mck_lwk_status_json : mck_lwk_status)(cfg, stdout, &err))
 		return die("status: %s", err.msg);
 	return 0;
 }
@@ -280,6 +293,35 @@ static int cmd_clean(const struct global *g, const struct mck_config *cfg,
 	(void)o;
 	if (mck_lwk_clean(cfg, &err))
 		return die("clean: %s", err.msg);
+	return 0;
+}
+
+static int cmd_release(const struct global *g, const struct mck_config *cfg,
+		       const struct sub_opts *o)
+{
+	struct mck_error err = { 0 };
+	char why[96];
+
+	(void)g;
+	if (o->have_job)
+		snprintf(why, sizeof(why), "job %lu without --mckernel is starting", o->job);
+	else
+		snprintf(why, sizeof(why), "mckctl release");
+	if (mck_lwk_release(cfg, why, &err))
+		return die("release: %s", err.msg);
+	return 0;
+}
+
+static int cmd_metrics(const struct global *g, const struct mck_config *cfg,
+		       const struct sub_opts *o)
+{
+	struct mck_error err = { 0 };
+
+	(void)g;
+	if (o->output && o->output[0] != '/')
+		return die("metrics: --output '%s': expected an absolute path", o->output);
+	if (mck_lwk_metrics(cfg, o->output ? o->output : cfg->metrics_file, &err))
+		return die("metrics: %s", err.msg);
 	return 0;
 }
 
@@ -352,8 +394,10 @@ static const struct command commands[] = {
 	{ "teardown", "j", "j", cmd_teardown, 0 },
 	{ "step", "jso", "js", cmd_step, 0 },
 	{ "check", "H", "", cmd_check, 0 },
-	{ "status", "", "", cmd_status, 0 },
+	{ "status", "J", "", cmd_status, 0 },
 	{ "clean", "", "", cmd_clean, 0 },
+	{ "release", "j", "", cmd_release, 0 },
+	{ "metrics", "O", "", cmd_metrics, 0 },
 	{ "plan", "fox", "", cmd_plan, 0 },
 	{ "config", "c", "", cmd_config, 1 },
 };

@@ -10,6 +10,7 @@
  * mck-prologue(8).
  */
 #include "config.h"
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "mck-config.h"
 #include "mck-drain.h"
 #include "mck-jobrec.h"
+#include "mck-lwk.h"
 #include "mck-options.h"
 #include "mck-script.h"
 #include "mck-util.h"
@@ -89,6 +91,41 @@ static int refuse_job(struct mck_script *s, uid_t uid, gid_t gid, const char *pa
 	return 0;
 }
 
+/*
+ * A job without --mckernel: a reservation kept for --mckernel jobs
+ * (reservation = keep) goes back to Linux before the job starts (mckctl
+ * release); with none kept this ends at once. A node whose mckernel.conf
+ * cannot be read is not drained for a job that does not use McKernel.
+ */
+static int release_kept(void)
+{
+	struct mck_script s = { .name = "mck-prologue", .action = "release", .t0 = mck_now_ms() };
+	const char *words[] = { "release", "--job", NULL, NULL };
+	char path[PATH_MAX], job_s[32];
+	struct mck_error err = { 0 };
+	struct mck_config cfg;
+	struct mck_budget b;
+	int rc = 0;
+
+	if (mck_config_load(NULL, NULL, &cfg, &err))
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", cfg.state_dir, MCK_LWK_KEPT_FILE);
+	if (access(path, F_OK) == 0) {
+		s.state_dir = cfg.state_dir;
+		if (mck_script_env_id(&s, "SLURM_JOB_ID", &s.job)) {
+			rc = 1;
+			goto out;
+		}
+		snprintf(job_s, sizeof(job_s), "%lu", s.job);
+		words[2] = job_s;
+		mck_budget(&cfg, &b);
+		rc = mck_script_run(&s, &cfg, NULL, words, b.mckctl_teardown_s, 0);
+	}
+out:
+	mck_config_free(&cfg);
+	return rc;
+}
+
 int main(void)
 {
 	struct mck_script s = { .name = "mck-prologue", .action = "boot", .t0 = mck_now_ms() };
@@ -103,7 +140,7 @@ int main(void)
 	int rc, w = 7;
 
 	if (!mck_script_wanted())
-		return 0;
+		return release_kept();
 	if (mck_script_env_id(&s, "SLURM_JOB_ID", &s.job) ||
 	    mck_script_env_id(&s, "SLURM_JOB_UID", &uid) ||
 	    mck_script_env_id(&s, "SLURM_JOB_GID", &gid) || mck_script_partition(&s, &partition))

@@ -3,12 +3,12 @@ pkglib_LTLIBRARIES += spank-plugin/spank_mckernel.la
 spank_plugin_spank_mckernel_la_SOURCES = \
 	spank-plugin/mckernel.c spank-plugin/local.c spank-plugin/remote.c \
 	spank-plugin/mck-spank.h spank-plugin/argv.c spank-plugin/argv.h \
-	spank-plugin/step.c spank-plugin/container.c
+	spank-plugin/step.c spank-plugin/container.c spank-plugin/report.c spank-plugin/report.h
 spank_plugin_spank_mckernel_la_CPPFLAGS = $(AM_CPPFLAGS) $(SLURM_CPPFLAGS)
 spank_plugin_spank_mckernel_la_LDFLAGS = $(AM_LDFLAGS) \
 	-module -avoid-version -shared \
 	-Wl,--version-script=$(top_srcdir)/spank-plugin/spank_mckernel.map
-spank_plugin_spank_mckernel_la_LIBADD = lwk/libmckrun.la common/libmckcommon.la
+spank_plugin_spank_mckernel_la_LIBADD = lwk/libmckrun.la common/libmckcommon.la -lpthread
 EXTRA_spank_plugin_spank_mckernel_la_DEPENDENCIES = spank-plugin/spank_mckernel.map
 EXTRA_DIST += spank-plugin/spank_mckernel.map \
 	spank-plugin/tests/exports.sh spank-plugin/tests/prepend-build.sh \
@@ -26,9 +26,18 @@ spank_plugin_test_argv_LDADD = common/libmckcommon.la
 check_PROGRAMS += spank-plugin/test-remote
 spank_plugin_test_remote_SOURCES = spank-plugin/test-remote.c \
 	spank-plugin/remote.c spank-plugin/argv.c spank-plugin/argv.h \
-	spank-plugin/container.c spank-plugin/mck-spank.h common/mck-test.h
+	spank-plugin/container.c spank-plugin/report.c spank-plugin/report.h \
+	spank-plugin/mck-spank.h common/mck-test.h
 spank_plugin_test_remote_CPPFLAGS = $(AM_CPPFLAGS) $(SLURM_CPPFLAGS)
-spank_plugin_test_remote_LDADD = $(MCK_OCI_LIBS) common/libmckcommon.la
+spank_plugin_test_remote_LDADD = $(MCK_OCI_LIBS) common/libmckcommon.la -lpthread
+
+## The user's boot line: the summary, and srun's listener with nodes sending (loopback).
+check_PROGRAMS += spank-plugin/test-report
+spank_plugin_test_report_SOURCES = spank-plugin/test-report.c \
+	spank-plugin/report.c spank-plugin/report.h spank-plugin/mck-spank.h common/mck-test.h
+spank_plugin_test_report_CPPFLAGS = $(AM_CPPFLAGS) $(SLURM_CPPFLAGS)
+spank_plugin_test_report_LDADD = common/libmckcommon.la -lpthread
+TESTS += spank-plugin/test-report
 TESTS += spank-plugin/test-remote
 
 ## The built plugin exports only the SPANK symbols and is hardened; the Slurm 23.11 path

@@ -5,6 +5,8 @@
  *   local.c     srun, sbatch, salloc: validate --mckernel at submit time
  *               (syntax, then the operator's rules of mckernel.conf)
  *   remote.c    slurmstepd: run each task of a user step through mcexec
+ *   report.c    the one line per job telling the user how McKernel booted
+ *               (srun listens, each node's first task reports)
  *   step.c      slurmstepd, once per step as root: asks the lifecycle
  *               (mckctl step) for the instance policy and a RUNNING
  *               instance, loads the configuration of the job's recorded
@@ -22,6 +24,8 @@
 #include "mck-options.h"
 
 #define MCK_SPANK_PREFIX "spank_mckernel: "
+
+struct mck_report;
 
 /* The plugin's whole state: one per process that loads it. */
 struct mck_spank_ctx {
@@ -45,6 +49,9 @@ struct mck_spank_ctx {
 	 */
 	struct mck_options step_opts;
 	int step_opts_ok;
+	/* this node's figures for the user's boot line (first step only), "" none */
+	char node_report[256];
+	struct mck_report *report;	/* srun: the listener (report.c), or NULL */
 };
 
 /* Option callback work, per side. 0 or -1 (message already logged). */

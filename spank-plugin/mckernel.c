@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "mck-spank.h"
+#include "report.h"
 
 SPANK_PLUGIN(mckernel, 1)
 
@@ -102,6 +103,26 @@ int slurm_spank_init_post_opt(spank_t sp, int ac, char **av)
 	return 0;
 }
 
+/* srun, after the step exists: listen for the nodes' boot figures (report.c). */
+int slurm_spank_local_user_init(spank_t sp, int ac, char **av)
+{
+	struct mck_options opts;
+	struct mck_error err = { 0 };
+	const char *text, *quiet = getenv(MCK_REPORT_QUIET_ENV);
+
+	(void)ac;
+	(void)av;
+	if (ctx.context != S_CTX_LOCAL || !mck_spank_job_requested(sp, &ctx))
+		return 0;
+	if (quiet && *quiet && strcmp(quiet, "0") && strcmp(quiet, "no"))
+		return 0;
+	if (mck_spank_job_options(sp, &ctx, &text, &opts, &err) == 0 &&
+	    (opts.set & MCK_OPT_BIT(MCK_OPT_QUIET)) && opts.quiet)
+		return 0;
+	mck_report_listen(sp, &ctx);
+	return 0;	/* without the line the job runs all the same */
+}
+
 int slurm_spank_task_init(spank_t sp, int ac, char **av)
 {
 	return mck_spank_remote_task_init(sp, &ctx);
@@ -109,6 +130,7 @@ int slurm_spank_task_init(spank_t sp, int ac, char **av)
 
 int slurm_spank_exit(spank_t sp, int ac, char **av)
 {
+	mck_report_finish(&ctx);
 	free(ctx.config_path);
 	free(ctx.opt_value);
 	if (ctx.step_cfg_loaded)

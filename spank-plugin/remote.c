@@ -40,6 +40,7 @@
 #include "mck-jobrec.h"
 #include "mck-lists.h"
 #include "mck-spank.h"
+#include "report.h"
 
 /* Did this job ask for --mckernel? The option is forwarded to slurmstepd. */
 int mck_spank_job_requested(spank_t sp, struct mck_spank_ctx *ctx)
@@ -458,6 +459,16 @@ static int task_options(const struct mck_spank_ctx *ctx, const struct mck_config
 	return 0;
 }
 
+/* The node's first task tells srun how this node booted (first step only). */
+static void report_boot(spank_t sp, const struct mck_spank_ctx *ctx, const struct task_info *t)
+{
+	int local = -1;
+
+	if (ctx->node_report[0] && spank_get_item(sp, S_TASK_ID, &local) == ESPANK_SUCCESS &&
+	    local == 0)
+		mck_report_send(ctx, t->env);
+}
+
 /*
  * srun --container (container.c): the task is set up for its container
  * (Slurm 22.05: 0, Slurm starts it), or goes on through the usual path
@@ -521,6 +532,7 @@ int mck_spank_remote_task_init(spank_t sp, struct mck_spank_ctx *ctx)
 	if (bind_proxy_to_linux_cpus(&rec, &t) < 0)
 		goto out;
 	omp_default(&rec, t.ntasks, omp, sizeof(omp));
+	report_boot(sp, ctx, &t);
 	rc = container_hook(sp, cfg, &t, rec.os, omp, &mo);
 	if (rc > 0)
 		rc = run_through_mcexec(sp, cfg, &t, rec.os, omp, &mo);

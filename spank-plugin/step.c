@@ -150,6 +150,8 @@ static int ask_lifecycle(struct mck_spank_ctx *ctx, unsigned long job, uint32_t 
 		step_fail(ctx, "%s", *res.reason && !res.timed_out ? res.reason : how);
 		return -1;
 	}
+	/* the job's first step: this node's figures for the user's boot line */
+	answer_field(res.out, "report", ctx->node_report, sizeof(ctx->node_report));
 	answer_field(res.out, "partition", got, sizeof(got));
 	if (strcmp(got, partition)) {
 		step_fail(ctx, "job %lu step %lu: mckctl step answered partition '%s', the job "
@@ -165,6 +167,7 @@ int mck_spank_remote_post_opt(spank_t sp, struct mck_spank_ctx *ctx)
 	uint32_t job, step;
 
 	ctx->step_error[0] = '\0';
+	ctx->node_report[0] = '\0';
 	if (!spank_remote(sp) || !mck_spank_job_requested(sp, ctx))
 		return 0;
 	if (spank_get_item(sp, S_JOB_STEPID, &step) != ESPANK_SUCCESS ||

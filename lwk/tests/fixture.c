@@ -323,3 +323,39 @@ int fx_reap(pid_t pid, int ms)
 	}
 	return -1;
 }
+
+void fx_event_calls(struct fixture *fx, int from, char *buf, size_t len)
+{
+	char path[PATH_MAX], line[512];
+	size_t used = 0;
+	int n = 0;
+	FILE *f;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "%s/events.log", fx->ihk);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *c = strstr(line, " call=");
+
+		if (n++ >= from && c && used + 32 < len)
+			used += snprintf(buf + used, len - used, "%.*s ", (int)strcspn(c + 6, " "),
+					 c + 6);
+	}
+	if (f)
+		fclose(f);
+}
+
+int fx_event_count(struct fixture *fx)
+{
+	char path[PATH_MAX], line[512];
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/events.log", fx->ihk);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		n++;
+	if (f)
+		fclose(f);
+	return n;
+}

@@ -42,6 +42,10 @@ void fx_write(const char *path, const char *text);
 int fx_contains(const char *path, const char *needle);
 /* Lines in the double's events.log for call (e.g. "os_boot") with " rc=0". */
 int fx_events_ok(struct fixture *fx, const char *call);
+/* The calls of the double's events.log from line `from` on, as "a b c " (at most len). */
+void fx_event_calls(struct fixture *fx, int from, char *buf, size_t len);
+/* How many lines events.log has. */
+int fx_event_count(struct fixture *fx);
 /* Did the double kill a caller for touching an unbooted instance? */
 int fx_strict_killed(struct fixture *fx);
 

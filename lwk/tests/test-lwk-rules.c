@@ -336,9 +336,15 @@ static void test_steps(void)
 	ok(boot(80, 1001, "one", &err) == 0, "job 80 boots in partition one (per-job)");
 	boots = fx_events_ok(&fx, "os_boot");
 	rc = step(80, 0, &out, &err);
-	ok(rc == 0 && out && !strcmp(out, "partition=one\nos=0\n"),
+	ok(rc == 0 && out && !strncmp(out, "partition=one\nos=0\n", 19),
 	   "step 0 may run, mckctl step prints the recorded partition and os (%s)",
 	   rc ? err.msg : "ok");
+	ok(out && strstr(out, "\nreport=boot_ms=") && strstr(out, ";cpus=6;mem=") &&
+	   strstr(out, ";kmsg="), "the job's first step carries the node's boot for the user");
+	free(out);
+	out = NULL;
+	rc = step(80, 0, &out, &err);
+	ok(rc == 0 && out && !strstr(out, "report="), "a later step does not (once per job)");
 	free(out);
 	ok(mck_jobrec_read(fx.state, 80, &r, NULL) == 0 && r.last_step == 0,
 	   "the record notes step 0");

@@ -106,27 +106,6 @@ static void check_stranded(unsigned long job, const char *call)
 	   call, rc ? err.msg : "ok");
 }
 
-/* The calls of the double's events.log, in order, as "a b c " (at most len). */
-static void event_calls(char *buf, size_t len)
-{
-	char path[PATH_MAX], line[512];
-	size_t used = 0;
-	FILE *f;
-
-	buf[0] = '\0';
-	snprintf(path, sizeof(path), "%s/events.log", fx.ihk);
-	f = fopen(path, "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		char *c = strstr(line, " call=");
-
-		if (c && used + 32 < len)
-			used += snprintf(buf + used, len - used, "%.*s ",
-					 (int)strcspn(c + 6, " "), c + 6);
-	}
-	if (f)
-		fclose(f);
-}
-
 static void test_boot_teardown(void)
 {
 	struct mck_lwk_job job = { .job = 42, .uid = 1001, .gid = 1002, .partition = "lwk",
@@ -173,7 +152,7 @@ static void test_boot_teardown(void)
 	ok(fx_contains(path, "job 42: ihk_reserve_cpu(") && fx_contains(path, " ms\n"),
 	   "lifecycle.log has the timed steps");
 	ok(fx_contains(path, "ihk_os_boot(0) ok"), "lifecycle.log has the boot step");
-	event_calls(path, sizeof(path));
+	fx_event_calls(&fx, 0, path, sizeof(path));
 	is_str(path, "reserve_cpu reserve_mem create_os os_assign_cpu os_set_ikc_map "
 	       "os_assign_mem os_load os_kargs os_boot ",
 	       "IHK's order: reservations before the create, the instance configured, booted");
@@ -183,7 +162,7 @@ static void test_boot_teardown(void)
 	ok(fx_node_clean(&fx, "after teardown"), "node clean after teardown");
 	is_int(fx_events_ok(&fx, "os_shutdown"), 0, "no ihk_os_shutdown on its own, ever");
 	is_int(fx_events_ok(&fx, "destroy_os"), 1, "the running instance was destroyed directly");
-	event_calls(path, sizeof(path));
+	fx_event_calls(&fx, 0, path, sizeof(path));
 	ok(strstr(path, "os_boot destroy_os release_cpu release_mem ") != NULL,
 	   "teardown: destroy, then release CPUs and memory (%s)", path);
 	snprintf(path, sizeof(path), "%s/jobs/42.job", fx.state);

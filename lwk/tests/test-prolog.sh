@@ -106,6 +106,25 @@ ok $? "check --health reports the stuck instance (never shut down on its own)"
 kill "$holder"; wait "$holder" 2>/dev/null
 "$EPILOGUE" > "$T/out" 2>&1; ok $? "epilogue succeeds once the holder is gone"
 m check; ok $? "node clean"
+
+# reservation = keep: kept after a --mckernel job, given back by the
+# prologue of a job without --mckernel
+printf '[partition lwk]\nreservation = keep\n' >> "$CONF"
+"$PROLOGUE" > "$T/out" 2>&1 && "$EPILOGUE" > "$T/out" 2>&1; ok $? "keep: a --mckernel job"
+test -f "$STATE/kept"; ok $? "keep: the reservation is kept"
+m check; ok $? "keep: the node counts as clean"
+"$PROLOGUE" > "$T/out" 2>&1; ok $? "keep: the next --mckernel job"
+grep -q "job 42: ihk_reserve_mem(.*) not called: kept reservation" "$STATE/log/lifecycle.log"
+ok $? "keep: it did not reserve again"
+"$EPILOGUE" > "$T/out" 2>&1; ok $? "keep: its epilogue"
+(unset SPANK__SLURM_SPANK_OPTION_mckernel_mckernel; SLURM_JOB_ID=43 "$PROLOGUE" > "$T/out" 2>&1)
+ok $? "keep: a job without --mckernel starts"
+test ! -e "$STATE/kept" && m check; ok $? "keep: its prologue gave the reservation back"
+grep -q "kept reservation .* back to Linux: job 43 without --mckernel is starting" "$STATE/log/lifecycle.log"
+ok $? "keep: the lifecycle log says why"
+(unset SPANK__SLURM_SPANK_OPTION_mckernel_mckernel; SLURM_JOB_ID=44 "$PROLOGUE" > "$T/out" 2>&1) &&
+	test ! -s "$T/out"
+ok $? "keep: with nothing kept, a job without --mckernel starts at once, silently"
 test -z "$(strict_kills)"; ok $? "no caller killed by the strict double"
 
 finish

@@ -10,15 +10,23 @@
 # did not boot cannot be removed from real IHK without crashing the node). At the end: no leaked instance/reservation/record on any node,
 # a reason shown for every failed job, no rank ran on another job's
 # instance. Prints the counts.
+# With reservation = keep (issue 13; CHURN_RESERVATION=both, the default,
+# runs the second half of the jobs so) the jobs' CPUs and memory stay
+# reserved between jobs, one job in eight runs without --mckernel (its
+# prologue gives the reservation back) and one in eight asks another plan;
+# at the end every node gives its kept reservation back and holds nothing.
 #   CHURN_JOBS=N  CHURN_SEED=S  CHURN_FAULT_PCT=P (default 35)
+#   CHURN_RESERVATION=per-job|keep|both (default both)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/faults.sh"
 
 JOBS=${CHURN_JOBS:-200}
 SEED=${CHURN_SEED:-$$}
 FAULT_PCT=${CHURN_FAULT_PCT:-35}
+RESERVATION=${CHURN_RESERVATION:-both}
+case "$RESERVATION" in per-job | keep | both) ;; *) echo "CHURN_RESERVATION: per-job, keep or both" >&2; exit 2 ;; esac
 RANDOM=$SEED
-diag "churn: $JOBS jobs, seed $SEED, faults in $FAULT_PCT% of the jobs"
+diag "churn: $JOBS jobs, seed $SEED, faults in $FAULT_PCT% of the jobs, reservation $RESERVATION"
 
 # Shorter waits for a held device (the epilogue waits shutdown_timeout):
 # the cluster's own configuration, restored at the end.
@@ -31,6 +39,13 @@ cleanup() {
 	[ -n "${HOLDER:-}" ] && on_node "$HOLDER_NODE" kill "$HOLDER" 2>/dev/null
 }
 trap cleanup EXIT
+# reservation = POLICY for every partition, first in the file (before any section)
+set_reservation() {
+	{ echo "reservation = $1"; grep -v '^reservation *=' "$CONF"; } >"$CONF.tmp" && mv -f "$CONF.tmp" "$CONF"
+	KEEPING=$([ "$1" = keep ] && echo 1 || echo 0)
+}
+set_reservation "$([ "$RESERVATION" = keep ] && echo keep || echo per-job)"
+NPLAIN=0 NOTHERPLAN=0
 clear_faults
 for n in $TC_NODE_NAMES; do recover_node "$n"; done
 ok "cluster starts clean" wait_clean 30
@@ -110,6 +125,7 @@ T0=$(date +%s)
 ENOMEM_RETRIES0=$(cat "$TC_ROOT"/nodes/*/state/log/lifecycle.log 2>/dev/null | grep -c 'compact memory')
 for i in $(seq 1 "$JOBS"); do
 	JOB=""
+	[ "$RESERVATION" = both ] && [ "$i" -eq $((JOBS / 2 + 1)) ] && set_reservation keep
 	nn=$((RANDOM % 2 + 1))
 	if [ "$nn" -eq 1 ]; then jnodes=(${NODES[$((RANDOM % ${#NODES[@]}))]}); else jnodes=("${NODES[@]}"); fi
 	fnode=${jnodes[$((RANDOM % ${#jnodes[@]}))]}
@@ -122,6 +138,13 @@ for i in $(seq 1 "$JOBS"); do
 	sbatch=0
 	[ "$kind" != slurmd_kill ] && [ "$kind" != holder ] && [ $((RANDOM % 20)) -eq 0 ] && sbatch=1
 	prog=(printenv SLURM_JOB_ID)
+	MCK_OPT=(--mckernel)
+	if [ "$KEEPING" = 1 ] && [ "$kind" = none ] && [ "$sbatch" = 0 ]; then
+		case $((RANDOM % 8)) in
+		0) MCK_OPT=(); NPLAIN=$((NPLAIN + 1)) ;;	# gives a kept reservation back
+		1) MCK_OPT=(--mckernel=mem=0.3); NOTHERPLAN=$((NOTHERPLAN + 1)) ;;
+		esac
+	fi
 	expect_fail=0
 	label=c$SEED-$i
 	case "$kind" in
@@ -162,7 +185,7 @@ for i in $(seq 1 "$JOBS"); do
 		rc=$?
 		JOB=$(echo "$res" | tail -n1 | cut -d';' -f1)
 	elif [ "$kind" = slurmd_kill ] || [ "$kind" = holder ]; then
-		timeout 120 "$CLUSTER" run srun -N"${#jnodes[@]}" -w "$(IFS=,; echo "${jnodes[*]}")" --mckernel \
+		timeout 120 "$CLUSTER" run srun -N"${#jnodes[@]}" -w "$(IFS=,; echo "${jnodes[*]}")" "${MCK_OPT[@]}" \
 			"${prog[@]}" >"$out" 2>"$err" &
 		spid=$!
 		if [ "$kind" = slurmd_kill ]; then
@@ -191,7 +214,7 @@ for i in $(seq 1 "$JOBS"); do
 		wait "$spid"
 		rc=$?
 	else
-		timeout 120 "$CLUSTER" run srun -N"${#jnodes[@]}" -w "$(IFS=,; echo "${jnodes[*]}")" --mckernel \
+		timeout 120 "$CLUSTER" run srun -N"${#jnodes[@]}" -w "$(IFS=,; echo "${jnodes[*]}")" "${MCK_OPT[@]}" \
 			"${prog[@]}" >"$out" 2>"$err"
 		rc=$?
 	fi
@@ -240,6 +263,20 @@ T1=$(date +%s)
 # Everything is over: every node clean (after the operator's recovery).
 wait_no_jobs 60
 for n in $TC_NODE_NAMES; do recover_node "$n"; done
+NKEPT=$(cat "$TC_ROOT"/nodes/*/state/log/lifecycle.log 2>/dev/null | grep -c 'reservation kept for the next job')
+NREUSED=$(cat "$TC_ROOT"/nodes/*/state/log/lifecycle.log 2>/dev/null | grep -c 'kept reservation of job .* reused')
+NGIVEN=$(cat "$TC_ROOT"/nodes/*/state/log/lifecycle.log 2>/dev/null | grep -c 'kept reservation .* back to Linux')
+# a kept reservation is clean, but the end gives it back: nothing may stay reserved
+for n in $TC_NODE_NAMES; do on_node "$n" "$MCKCTL_N" release >>"$LOG" 2>&1; done
+NRESERVED=0
+for n in $TC_NODE_NAMES; do
+	st=$(on_node "$n" "$MCKCTL_N" status 2>&1)
+	if ! grep -q '^reserved cpus: none$' <<<"$st" || ! grep -q '^reserved memory: none$' <<<"$st" ||
+		! grep -q '^kept reservation: none$' <<<"$st"; then
+		NRESERVED=$((NRESERVED + 1))
+		diag "$n still reserves: $(tr '\n' ';' <<<"$st")"
+	fi
+done
 ENOMEM_RETRIES=$(( $(cat "$TC_ROOT"/nodes/*/state/log/lifecycle.log 2>/dev/null | grep -c 'compact memory') - ENOMEM_RETRIES0 ))
 leaks=$(all_leftovers)
 NLEAKS=$(printf '%s' "$leaks" | grep -c .)
@@ -268,12 +305,22 @@ diag "  failed jobs: $NFAILED, explained: $NEXPLAINED, unexpected (no fault): $N
 diag "  drained nodes: $NDRAINS, with our reason: $NDRAINS_OURS, rebooted: $NREBOOTS"
 diag "  rank records checked: $NRANKS, on another job's instance: $NFOREIGN"
 diag "  leaks: $NLEAKS"
+diag "  reservation: kept $NKEPT times, reused $NREUSED, given back $NGIVEN; jobs without --mckernel $NPLAIN, with another plan $NOTHERPLAN"
 for u in "${UNEXPLAINED[@]}"; do diag "unexplained: $u"; done
 [ -n "$leaks" ] && diag "leftovers: $leaks"
 echo "churn: jobs=$NJOBS faults=$(for k in "${KINDS[@]}"; do printf '%s:%s,' "$k" "${NFAULT[$k]}"; done) failures=$NFAILED explained=$NEXPLAINED leaks=$NLEAKS foreign=$NFOREIGN time=$((T1 - T0))s"
 
 is "$NJOBS" "$JOBS" "all $JOBS jobs ran"
 is "$NLEAKS" 0 "no leaked instance, reservation or record on any node"
+is "$NRESERVED" 0 "kept reservations given back at the end: nothing reserved on any node"
+if [ "$RESERVATION" != per-job ]; then
+	ok "reservation = keep: reservations were kept ($NKEPT)" test "$NKEPT" -gt 0
+	ok "reservation = keep: kept reservations were reused ($NREUSED)" test "$NREUSED" -gt 0
+	if [ "$JOBS" -ge 100 ]; then
+		ok "reservation = keep: jobs without --mckernel or another plan gave them back ($NGIVEN)" \
+			test "$NGIVEN" -gt 0
+	fi
+fi
 is "$NEXPLAINED" "$NFAILED" "a reason was shown for every failed job"
 is "$NUNEXPECTED" 0 "no job failed without a fault"
 is "$NFOREIGN" 0 "no rank ran on another job's instance ($NRANKS rank records)"
