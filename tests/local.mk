@@ -1,7 +1,7 @@
 ## tests: test programs and the integration tests run on the test cluster.
 ## Unit tests live beside each library (see each directory's local.mk).
 
-EXTRA_DIST += tests/programs/mpi_hello.c tests/run-integration tests/tap.sh tests/containers \
+EXTRA_DIST += tests/README.md tests/programs/mpi_hello.c tests/run-integration tests/tap.sh tests/containers \
 	tests/integration
 
 if HAVE_MPICC

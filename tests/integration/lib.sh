@@ -12,51 +12,16 @@
 # Each assertion prints a TAP line; the script exits 1 if any failed.
 
 set -u
-T_N=0
-T_FAILED=0
+# shellcheck disable=SC1091
+. "$TOP_SRC/tests/tap.sh"
 
 # shellcheck disable=SC1090
 eval "$("$CLUSTER" env)"
 
-ok() { # ok DESCRIPTION CMD...: passes when CMD succeeds
-	local desc=$1
-	shift
-	T_N=$((T_N + 1))
-	if "$@"; then
-		echo "ok $T_N - $desc"
-	else
-		T_FAILED=$((T_FAILED + 1))
-		echo "not ok $T_N - $desc"
-	fi
-}
-
-is() { # is GOT WANT DESCRIPTION
-	T_N=$((T_N + 1))
-	if [ "$1" = "$2" ]; then
-		echo "ok $T_N - $3"
-	else
-		T_FAILED=$((T_FAILED + 1))
-		echo "not ok $T_N - $3"
-		echo "#   got:  '$1'"
-		echo "#   want: '$2'"
-	fi
-}
-
 diag() { printf '# %s\n' "$@"; }
 
-skip() { # skip DESCRIPTION REASON: an assertion that cannot run here, counted apart
-	T_N=$((T_N + 1))
-	echo "ok $T_N - $1 # SKIP $2"
-}
-
-skip_all() { # skip_all REASON: the whole script cannot run on this cluster
-	echo "1..0 # SKIP $1"
-	exit 0
-}
-
 done_testing() {
-	echo "1..$T_N"
-	[ "$T_FAILED" -eq 0 ]
+	tap_plan
 	exit $?
 }
 
