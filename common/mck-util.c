@@ -378,3 +378,12 @@ void mck_hwloc_skip_device_plugins(void)
 	       "hwloc_gl,hwloc_opencl,hwloc_pci,hwloc_xml_libxml,hwloc_cuda,hwloc_nvml,"
 	       "hwloc_rsmi,hwloc_levelzero", 0);
 }
+
+void mck_argv_free(char **argv)
+{
+	if (!argv)
+		return;
+	for (char **a = argv; *a; a++)
+		free(*a);
+	free(argv);
+}

@@ -70,4 +70,7 @@ int mck_valid_partition(const char *s);
  */
 void mck_hwloc_skip_device_plugins(void);
 
+/* Free a NULL-terminated vector of malloc'd strings (NULL is fine). */
+void mck_argv_free(char **argv);
+
 #endif
