@@ -12,6 +12,11 @@ tests/programs/mpi_hello: tests/programs/mpi_hello.c
 CLEANFILES += tests/programs/mpi_hello
 endif
 
+## A process that holds a device file open (tests of holders; works on the
+## IHK double's character devices too, whose driver is missing).
+noinst_PROGRAMS += tests/programs/hold
+tests_programs_hold_SOURCES = tests/programs/hold.c
+
 # The integration tests: a real Slurm cluster (root, network namespaces).
 check-cluster: all
 	$(top_srcdir)/tests/run-integration --build $(abs_top_builddir)
