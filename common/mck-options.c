@@ -8,6 +8,7 @@
 #include "mck-config.h"
 #include "mck-lists.h"
 #include "mck-options.h"
+#include "mck-util.h"
 
 /* The name of user key i. */
 static const char *key_name(int i)
@@ -245,15 +246,6 @@ int mck_options_format(const struct mck_options *o, char *buf, size_t len)
 			return -ENOSPC;
 	}
 	return 0;
-}
-
-void mck_argv_free(char **argv)
-{
-	if (!argv)
-		return;
-	for (char **a = argv; *a; a++)
-		free(*a);
-	free(argv);
 }
 
 /* Append "--NAME" or "--NAME=VALUE" to the list. */

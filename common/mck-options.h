@@ -77,11 +77,10 @@ const char *mck_options_help(void);
  * defaults in cfg: a NULL-terminated malloc'd array of malloc'd words
  * such as "--mpol-threshold=1048576" (each value its own word, formatted
  * from validated numbers), without the mcexec path, -n or "--". opts may
- * be NULL (partition defaults only). Free with mck_argv_free.
+ * be NULL (partition defaults only). Free with mck_argv_free (mck-util.h).
  */
 int mck_options_mcexec_args(const struct mck_options *opts,
 			    const struct mck_config *cfg, char ***argv,
 			    int *argc, struct mck_error *err);
-void mck_argv_free(char **argv);
 
 #endif

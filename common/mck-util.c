@@ -400,3 +400,12 @@ void mck_json_string(FILE *out, const char *s)
 	}
 	fputc('"', out);
 }
+
+void mck_argv_free(char **argv)
+{
+	if (!argv)
+		return;
+	for (char **a = argv; *a; a++)
+		free(*a);
+	free(argv);
+}

@@ -74,4 +74,7 @@ void mck_json_string(FILE *out, const char *s);
  */
 void mck_hwloc_skip_device_plugins(void);
 
+/* Free a NULL-terminated vector of malloc'd strings (NULL is fine). */
+void mck_argv_free(char **argv);
+
 #endif

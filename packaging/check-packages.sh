@@ -55,13 +55,8 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/check-packages.XXXXXX")
 cleanup() { if [ -z "$keep" ]; then rm -rf "$W"; else echo "check-packages: kept $W"; fi; }
 trap cleanup EXIT
 
-n=0 failed=0
-ok() {	# ok DESCRIPTION COMMAND...
-	desc=$1; shift
-	n=$((n + 1))
-	if "$@"; then echo "ok $n - $desc"
-	else failed=$((failed + 1)); echo "not ok $n - $desc"; fi
-}
+# shellcheck disable=SC1091
+. "$(dirname "$(readlink -f "$0")")/../tests/tap.sh"	# ok DESCRIPTION COMMAND...
 has() {	# has LISTING PATH-REGEX
 	grep -Eq "[[:space:]]\./$2\$" "$1"
 }
@@ -193,10 +188,9 @@ else
 	echo "# RPM build skipped ($( [ "$do_rpm" = yes ] && echo 'rpmbuild not installed: apt-get install rpm' || echo '--no-rpm'))"
 fi
 
-echo "1..$n"
-if [ "$failed" -ne 0 ]; then
+if ! tap_plan; then
 	keep=yes
-	echo "# $failed of $n failed"
+	echo "# $T_FAILED of $T_N failed"
 	exit 1
 fi
 for d in "$W"/deb/*.deb "$W"/rpm/RPMS/*/*.rpm; do

@@ -100,15 +100,6 @@ int mck_spank_resolve_program(const char *name, const char *path_env,
 	return mck_fail(err, -ENOENT, "%s: command not found in PATH=%s", name, path_env);
 }
 
-void mck_spank_argv_free(char **argv)
-{
-	if (!argv)
-		return;
-	for (char **a = argv; *a; a++)
-		free(*a);
-	free(argv);
-}
-
 /* Append a copy of word to a NULL-terminated vector with room for it. */
 static int push_word(char **v, int *n, const char *word)
 {
@@ -205,7 +196,7 @@ int mck_spank_build_argv_ex(const char *mcexec, char *const extra[], int nextra,
 nomem:
 	rc = mck_fail(err, -ENOMEM, "out of memory building the mcexec command line");
 fail:
-	mck_spank_argv_free(v);
+	mck_argv_free(v);
 	return rc;
 }
 
@@ -448,7 +439,7 @@ int mck_spank_multiprog_argv(const char *config, uint32_t rank, char *const extr
 			if (!rc && lw.n == 0)
 				rc = mck_fail(err, -EINVAL, "--multi-prog line %d: ranks '%s' without a program",
 					      first, spec);
-			mck_spank_argv_free(lw.v);
+			mck_argv_free(lw.v);
 			if (rc)
 				goto fail;
 			rc = -1;
@@ -485,7 +476,7 @@ int mck_spank_multiprog_argv(const char *config, uint32_t rank, char *const extr
 nomem:
 	rc = mck_fail(err, -ENOMEM, "out of memory parsing the --multi-prog file");
 fail:
-	mck_spank_argv_free(w.v);
+	mck_argv_free(w.v);
 	free(text);
 	return rc;
 }
@@ -504,7 +495,7 @@ int mck_spank_is_multiprog(int argc, char *const argv[], const char *file_text,
 	if (argv0_executable)
 		return 0;
 	rc = mck_spank_multiprog_argv(argv[1], rank, NULL, 0, &v, &n, &err);
-	mck_spank_argv_free(v);
+	mck_argv_free(v);
 	return rc == 0 || rc == -ENOENT;	/* a valid configuration, whether or not it names rank */
 }
 
@@ -588,6 +579,6 @@ int mck_spank_build_env(char *const env[], char *const set[], int nset, const ch
 nomem:
 	rc = mck_fail(err, -ENOMEM, "out of memory building the task environment");
 fail:
-	mck_spank_argv_free(v);
+	mck_argv_free(v);
 	return rc;
 }

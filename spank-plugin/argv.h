@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "mck-error.h"
+#include "mck-util.h"
 
 /*
  * The value of --mckernel as the plugin receives it: NULL for the option
@@ -37,7 +38,7 @@ int mck_spank_resolve_program(const char *name, const char *path_env,
  * leading decimal word after its options, also right after "--", as the
  * index, so a program named "3dfft" must never come first.
  * *words is malloc'd, NULL-terminated, each word malloc'd; *nwords counts
- * them. Free with mck_spank_argv_free.
+ * them. Free with mck_argv_free.
  */
 int mck_spank_prefix_words(const char *mcexec, uint32_t ntasks, int os,
 			   char ***words, int *nwords, struct mck_error *err);
@@ -62,7 +63,6 @@ int mck_spank_build_argv_ex(const char *mcexec, char *const extra[], int nextra,
 			    char *const args[], char ***out, int *outc,
 			    struct mck_error *err);
 
-void mck_spank_argv_free(char **argv);
 
 /*
  * --multi-prog (srun). Slurm 22.05 gives every task of such a step the
@@ -107,7 +107,7 @@ int mck_spank_is_multiprog(int argc, char *const argv[], const char *file_text,
  * of set[0..nset-1] (the operator's env list of mckernel.conf) replacing
  * NAME or appended, and OMP_NUM_THREADS=omp appended when omp is a
  * non-empty string and the result has no OMP_NUM_THREADS (the user's
- * value wins). NULL-terminated, malloc'd; free with mck_spank_argv_free.
+ * value wins). NULL-terminated, malloc'd; free with mck_argv_free.
  */
 int mck_spank_build_env(char *const env[], char *const set[], int nset, const char *omp,
 			char ***out, struct mck_error *err);

@@ -179,7 +179,7 @@ static int spooled_config(const struct mck_config *cfg, const struct mck_spank_c
 		goto out;
 	rc = 0;
 out:
-	mck_spank_argv_free(env);
+	mck_argv_free(env);
 	mck_oci_edit_free(&e);
 	mck_oci_free(doc);
 	return rc;

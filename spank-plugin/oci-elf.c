@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "mck-options.h"
+#include "mck-util.h"
 #include "oci-rootfs.h"
 
 #define MAX_PHDRS 256

@@ -61,7 +61,7 @@ int mck_oci_parse(const char *text, size_t len, const char *name, struct mck_oci
  */
 int mck_oci_rootfs(const struct mck_oci *doc, char **out, struct mck_error *err);
 
-/* process.args as a NULL-terminated malloc'd copy (mck_spank_argv_free). */
+/* process.args as a NULL-terminated malloc'd copy (mck_argv_free). */
 int mck_oci_args(const struct mck_oci *doc, char ***out, int *outc, struct mck_error *err);
 
 /* The value of NAME in process.env (inside doc), or NULL. */

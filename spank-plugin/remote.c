@@ -306,7 +306,7 @@ static int run_through_mcexec(spank_t sp, const struct mck_config *cfg,
 	}
 	rc = 0;
 fail:
-	mck_spank_argv_free(words);
+	mck_argv_free(words);
 	return rc;
 }
 #else
@@ -416,9 +416,9 @@ static int run_through_mcexec(spank_t sp, const struct mck_config *cfg,
 		    argv[0], strerror(errno));
 fail:
 	free(program);
-	mck_spank_argv_free(mp);
-	mck_spank_argv_free(argv);
-	mck_spank_argv_free(env);
+	mck_argv_free(mp);
+	mck_argv_free(argv);
+	mck_argv_free(env);
 	return rc;
 }
 #endif

@@ -60,7 +60,7 @@ static void test_build_extra(void)
 				       &v, &n, &err), 0, "build with mcexec options");
 	is_str(joined(v), "/usr/bin/mcexec --mpol-threshold=1048576 --enable-uti -n 3 -- 0 /bin/a.out -x",
 	       "mcexec options before -n, the OS index and the program after --");
-	mck_spank_argv_free(v);
+	mck_argv_free(v);
 	v = NULL;
 	mck_error_clear(&err);
 	ok(mck_spank_build_argv_ex("/usr/bin/mcexec", bad, 1, 3, 0, "/bin/a.out", 2, args,
@@ -86,10 +86,10 @@ static void test_multiprog(void)
 
 	is_int(mck_spank_multiprog_argv(conf, 0, NULL, 0, &v, &n, &err), 0, "rank 0 found");
 	is_str(joined(v), "./a.out rank=0 off=0", "rank 0: %%t and %%o");
-	mck_spank_argv_free(v);
+	mck_argv_free(v);
 	is_int(mck_spank_multiprog_argv(conf, 5, NULL, 0, &v, &n, &err), 0, "rank 5 found");
 	is_str(joined(v), "./a.out rank=5 off=2", "rank 5: offset counts the earlier range");
-	mck_spank_argv_free(v);
+	mck_argv_free(v);
 	is_int(mck_spank_multiprog_argv(conf, 2, NULL, 0, &v, &n, &err), 0, "rank 2 found");
 	is_int(n, 7, "rank 2: quoted words stay whole, '' is an empty word");
 	is_str(v ? v[0] : NULL, "my prog", "single quotes");
@@ -99,13 +99,13 @@ static void test_multiprog(void)
 	is_str(v ? v[4] : NULL, "%t", "nothing expanded inside single quotes (as Slurm)");
 	is_str(v ? v[5] : NULL, "\"q", "double quotes are ordinary characters (as Slurm)");
 	is_str(v ? v[6] : NULL, "r\"", "... so \"q r\" is two words");
-	mck_spank_argv_free(v);
+	mck_argv_free(v);
 	is_int(mck_spank_multiprog_argv(conf, 3, extra, 1, &v, &n, &err), 0, "rank 3 found");
 	is_str(joined(v), "/bin/echo one two -v", "continued line, srun's extra arguments appended");
-	mck_spank_argv_free(v);
+	mck_argv_free(v);
 	is_int(mck_spank_multiprog_argv(conf, 9, NULL, 0, &v, &n, &err), 0, "rank 9: '*'");
 	is_str(joined(v), "/bin/true 9", "'*' line for any other rank");
-	mck_spank_argv_free(v);
+	mck_argv_free(v);
 	v = NULL;
 
 	mck_error_clear(&err);
@@ -129,7 +129,7 @@ static void test_multiprog(void)
 	is_int(mck_spank_multiprog_argv("0 $(touch /tmp/pwned);`id`\n", 0, NULL, 0, &v, &n, &err), 0,
 	       "shell text is only words");
 	is_int(n, 2, "and never interpreted: two words");
-	mck_spank_argv_free(v);
+	mck_argv_free(v);
 
 	{
 		char *argv_mp[] = { "mp.conf", "0 a\n1 b\n", NULL };
@@ -161,22 +161,22 @@ static void test_build(void)
 	is_int(n, 11, "word count");
 	ok(v && v[n] == NULL, "vector is NULL-terminated");
 	is_str(v ? v[10] : NULL, "x y", "an argument with a space stays one word");
-	mck_spank_argv_free(v);
+	mck_argv_free(v);
 
 	is_int(mck_spank_build_argv("/usr/bin/mcexec", 2, 3, "/bin/true", 1, args,
 				    &v, &n, &err), 0, "build for OS 3");
 	is_str(joined(v), "/usr/bin/mcexec -n 2 -- 3 /bin/true", "OS index after --");
 	is_int(n, 6, "word count with OS index");
-	mck_spank_argv_free(v);
+	mck_argv_free(v);
 
 	is_int(mck_spank_prefix_words("/usr/bin/mcexec", 16, 1, &v, &n, &err), 0,
 	       "prefix words (spank_prepend_task_argv)");
 	is_str(joined(v), "/usr/bin/mcexec -n 16 -- 1", "prefix for OS 1");
 	is_int(n, 5, "prefix word count");
-	mck_spank_argv_free(v);
+	mck_argv_free(v);
 	is_int(mck_spank_prefix_words("/usr/bin/mcexec", 1, 0, &v, &n, &err), 0, "prefix OS 0");
 	is_str(joined(v), "/usr/bin/mcexec -n 1 -- 0", "prefix for OS 0 gives the index too");
-	mck_spank_argv_free(v);
+	mck_argv_free(v);
 	mck_error_clear(&err);
 	is_int(mck_spank_build_argv("mcexec", 1, 0, "/bin/true", 1, args, &v, &n, &err),
 	       -EINVAL, "a relative mcexec path is refused");
@@ -236,12 +236,12 @@ static void test_os_index(void)
 	is_str(prog, "3dfft", "mcexec runs the program 3dfft");
 	ok(first + 1 < n && !strcmp(v[first], "-c") && !strcmp(v[first + 1], "3"),
 	   "the program's own -c 3 stays its arguments");
-	mck_spank_argv_free(v);
+	mck_argv_free(v);
 	is_int(mck_spank_build_argv("/usr/bin/mcexec", 1, 5, "3dfft", 3, args, &v, &n, &err), 0,
 	       "build for OS 5");
 	mcexec_reads(v, n, &os, &prog, &first);
 	ok(os == 5 && prog && !strcmp(prog, "3dfft"), "OS 5, program 3dfft");
-	mck_spank_argv_free(v);
+	mck_argv_free(v);
 
 	/* 23.11+ path: the prefix is prepended to the task's own argv */
 	is_int(mck_spank_prefix_words("/usr/bin/mcexec", 4, 0, &v, &n, &err), 0, "prefix words");
@@ -258,7 +258,7 @@ static void test_os_index(void)
 		ok(os == 0 && prog && !strcmp(prog, "3dfft") && !strcmp(whole[first], "-c"),
 		   "prepended prefix: OS 0, program 3dfft, its -c kept");
 	}
-	mck_spank_argv_free(v);
+	mck_argv_free(v);
 
 }
 
@@ -368,15 +368,15 @@ static void test_build_env(void)
 	is_str(mck_spank_env_get(out, "FOO"), "a=b", "new entry appended, value with '='");
 	is_str(mck_spank_env_get(out, "OMP_NUM_THREADS"), "5", "the user's OMP_NUM_THREADS wins");
 	is_str(mck_spank_env_get(out, "PATH"), "/bin", "the rest is kept");
-	mck_spank_argv_free(out);
+	mck_argv_free(out);
 	is_int(mck_spank_build_env(env2, set, 1, "3", &out, &err), 0, "build_env without OMP");
 	is_str(mck_spank_env_get(out, "OMP_NUM_THREADS"), "3", "OMP_NUM_THREADS set by default");
 	is_str(mck_spank_env_get(out, "PMIX_MCA_gds"), "hash", "gds=hash added");
 	ok(mck_spank_env_get(out, "FOO") == NULL, "only the entries given");
-	mck_spank_argv_free(out);
+	mck_argv_free(out);
 	is_int(mck_spank_build_env(env2, NULL, 0, "", &out, &err), 0, "nothing to add");
 	ok(mck_spank_env_get(out, "OMP_NUM_THREADS") == NULL, "no OMP default without LWK CPUs");
-	mck_spank_argv_free(out);
+	mck_argv_free(out);
 	is_int(mck_spank_build_env(env2, bad, 1, NULL, &out, &err), -EINVAL, "bad entry refused");
 	ok(strstr(err.msg, "NAME=VALUE") != NULL, "message: %s", err.msg);
 	is_int(mck_spank_omp_threads(6, 2), 3, "6 LWK CPUs, 2 tasks: 3 threads");

@@ -4,8 +4,8 @@
 # are valid (docker-compose.yml parses and names what the Dockerfile builds).
 set -u
 src=${top_srcdir:-$(dirname "$0")/..}
-n=0 failed=0
-ok() { n=$((n + 1)); if "${@:2}"; then echo "ok $n - $1"; else failed=$((failed + 1)); echo "not ok $n - $1"; fi; }
+# shellcheck disable=SC1091
+. "$src/tests/tap.sh"
 
 for f in cluster host-exec docker-entry compose base-image tests/firewall.sh; do
 	ok "$f parses" bash -n "$src/test-cluster/$f"
@@ -81,5 +81,4 @@ ok "Dockerfile entrypoint exists" test -x "$src/test-cluster/docker-entry"
 ok "Dockerfile builds only FROM the local debian:RELEASE (no other registry)" bash -c '
 [ "$(grep -c "^FROM " "$1")" -ge 1 ] && ! grep "^FROM " "$1" | grep -v -e "^FROM debian:\${RELEASE} " -e "^FROM deps$"' _ "$src/test-cluster/Dockerfile"
 ok "the Dockerfile's context leaves an in-tree build out (.dockerignore)" grep -qx 'config.status' "$src/.dockerignore"
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_plan

@@ -1,7 +1,7 @@
 ## tests: test programs and the integration tests run on the test cluster.
 ## Unit tests live beside each library (see each directory's local.mk).
 
-EXTRA_DIST += tests/programs/mpi_hello.c tests/run-integration tests/tap.sh tests/containers \
+EXTRA_DIST += tests/README.md tests/programs/mpi_hello.c tests/run-integration tests/tap.sh tests/containers \
 	tests/integration
 
 if HAVE_MPICC
@@ -11,6 +11,11 @@ tests/programs/mpi_hello: tests/programs/mpi_hello.c
 	$(AM_V_CC)$(MPICC) -O2 -Wall -o $@ $(srcdir)/tests/programs/mpi_hello.c
 CLEANFILES += tests/programs/mpi_hello
 endif
+
+## A process that holds a device file open (tests of holders; works on the
+## IHK double's character devices too, whose driver is missing).
+noinst_PROGRAMS += tests/programs/hold
+tests_programs_hold_SOURCES = tests/programs/hold.c
 
 # The integration tests: a real Slurm cluster (root, network namespaces).
 check-cluster: all

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "double-internal.h"
 #include "ihk-double.h"
@@ -89,13 +90,32 @@ int ihkd_failed_start(struct ihkd_ctx *c, int os, int rc)
 	return rc;
 }
 
+/*
+ * The driver's permission check at open: the device file's owner, group
+ * and mode against the caller's effective IDs. From stat, not access(2):
+ * in a container the device cgroup refuses access(2) on character
+ * devices it does not list (EPERM) before any mode bit is read, and the
+ * double's devices are in none.
+ */
 static int can_read(const char *path)
 {
+	struct stat sb;
+	gid_t groups[256];
+	int n;
+
 	if (geteuid() == 0)
 		return 0;
-	if (faccessat(AT_FDCWD, path, R_OK, AT_EACCESS))
+	if (stat(path, &sb))
 		return errno == ENOENT ? -ENOENT : -EACCES;
-	return 0;
+	if (sb.st_uid == geteuid())
+		return sb.st_mode & S_IRUSR ? 0 : -EACCES;
+	n = getgroups(sizeof(groups) / sizeof(groups[0]), groups);
+	if (sb.st_gid == getegid())
+		return sb.st_mode & S_IRGRP ? 0 : -EACCES;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == sb.st_gid)
+			return sb.st_mode & S_IRGRP ? 0 : -EACCES;
+	return sb.st_mode & S_IROTH ? 0 : -EACCES;
 }
 
 struct ihkd_os *ihkd_get_os(struct ihkd_ctx *c, int os)

@@ -32,75 +32,75 @@ lines() { wc -l < "$T/out" | tr -d ' '; }
 # edit SED-SCRIPT: apply to slurm.conf
 edit() { sed -i "$1" "$E/slurm.conf"; }
 
-"$MCKCTL" --help | grep -q "^  check-slurm "; ok $? "--help lists check-slurm"
+"$MCKCTL" --help | grep -q "^  check-slurm "; t $? "--help lists check-slurm"
 
 good
-cs; ok $? "good slurm.conf (beside mckernel.conf): exit 0 ($(cat "$T/out" "$T/err"))"
-test ! -s "$T/out"; ok $? "good slurm.conf: nothing printed"
+cs; t $? "good slurm.conf (beside mckernel.conf): exit 0 ($(cat "$T/out" "$T/err"))"
+test ! -s "$T/out"; t $? "good slurm.conf: nothing printed"
 cp "$E/slurm.conf" "$T/other.conf"
 cp "$E/plugstack.conf" "$E/cgroup.conf" "$T/"
 edit 's/^PrologFlags=.*/PrologFlags=Serial/'
-cs --slurm-conf "$T/other.conf"; ok $? "--slurm-conf picks the file to check"
-SLURM_CONF=$T/other.conf cs; ok $? "\$SLURM_CONF picks the file when --slurm-conf is not given"
+cs --slurm-conf "$T/other.conf"; t $? "--slurm-conf picks the file to check"
+SLURM_CONF=$T/other.conf cs; t $? "\$SLURM_CONF picks the file when --slurm-conf is not given"
 
 # each error alone
 good; edit '/^PrologFlags=/d'
 cs; test $? -eq 1 && test "$(lines)" = 1 && grep -q "^$E/slurm.conf: error: PrologFlags not set: set PrologFlags=Alloc" "$T/out"
-ok $? "PrologFlags missing: error ($(cat "$T/out"))"
+t $? "PrologFlags missing: error ($(cat "$T/out"))"
 good; edit 's/^PrologFlags=.*/PrologFlags=Serial,X11/'
 cs; test $? -eq 1 && test "$(lines)" = 1 && grep -q "^$E/slurm.conf:5: error: PrologFlags=Serial,X11 lacks Alloc" "$T/out"
-ok $? "PrologFlags without Alloc/Contain: error with the line number ($(cat "$T/out"))"
+t $? "PrologFlags without Alloc/Contain: error with the line number ($(cat "$T/out"))"
 good; edit 's|^prolog=.*|Prolog=/etc/slurm/prolog.sh|'
 cs; test $? -eq 1 && test "$(lines)" = 1 && grep -q "^$E/slurm.conf:3: error: Prolog=/etc/slurm/prolog.sh does not run mck-prologue: set Prolog=.*/mck-prologue" "$T/out"
-ok $? "Prolog not mck-prologue: error ($(cat "$T/out"))"
+t $? "Prolog not mck-prologue: error ($(cat "$T/out"))"
 good; edit '/^Epilog=/d'
 cs; test $? -eq 1 && test "$(lines)" = 1 && grep -q "error: Epilog not set, does not run mck-epilogue" "$T/out"
-ok $? "Epilog missing: error ($(cat "$T/out"))"
+t $? "Epilog missing: error ($(cat "$T/out"))"
 good; edit 's/^PrologEpilogTimeout=.*/PrologEpilogTimeout=6/'
 cs; test $? -eq 1 && test "$(lines)" = 1 && grep -q "error: PrologEpilogTimeout=6 is shorter than the 102 s mck-prologue may need .*boot_timeout = 5 and shutdown_timeout = 1 .*set PrologEpilogTimeout=132" "$T/out"
-ok $? "PrologEpilogTimeout too short: error ($(cat "$T/out"))"
+t $? "PrologEpilogTimeout too short: error ($(cat "$T/out"))"
 good; edit 's/^PrologEpilogTimeout=.*/PrologEpilogTimeout=101/'
-cs; test $? -eq 1; ok $? "PrologEpilogTimeout one second short of the budget: error"
+cs; test $? -eq 1; t $? "PrologEpilogTimeout one second short of the budget: error"
 good; edit 's/^PrologEpilogTimeout=.*/PrologEpilogTimeout=102/'
-cs; ok $? "PrologEpilogTimeout just long enough: no error"
+cs; t $? "PrologEpilogTimeout just long enough: no error"
 good; edit '/^KillOnBadExit=/d'
 cs; test $? -eq 0 && test "$(lines)" = 1 && grep -q "warning: KillOnBadExit not set (0): when McKernel panics or hangs on one node only .*set KillOnBadExit=1" "$T/out"
-ok $? "KillOnBadExit missing: warning, exit 0 ($(cat "$T/out"))"
+t $? "KillOnBadExit missing: warning, exit 0 ($(cat "$T/out"))"
 good; edit '/^PrologEpilogTimeout=/d'
-cs; ok $? "PrologEpilogTimeout unset: only a warning, exit 0"
+cs; t $? "PrologEpilogTimeout unset: only a warning, exit 0"
 test "$(lines)" = 1 && grep -q "warning: PrologEpilogTimeout not set (unlimited): .*set PrologEpilogTimeout=132" "$T/out"
-ok $? "PrologEpilogTimeout unset: one warning ($(cat "$T/out"))"
+t $? "PrologEpilogTimeout unset: one warning ($(cat "$T/out"))"
 good; edit 's/^SlurmdParameters=.*/SlurmdParameters=shutdown_on_reboot/'
 cs; test $? -eq 1 && test "$(lines)" = 1 && grep -q "error: SlurmdParameters lacks config_overrides" "$T/out"
-ok $? "SlurmdParameters without config_overrides: error ($(cat "$T/out"))"
+t $? "SlurmdParameters without config_overrides: error ($(cat "$T/out"))"
 good; printf 'ConstrainCores=yes\n' > "$E/cgroup.conf"
 cs; test $? -eq 1 && test "$(lines)" = 1 && grep -q "^$E/cgroup.conf:1: error: ConstrainCores=yes with TaskPlugin=task/affinity,task/cgroup" "$T/out"
-ok $? "task/cgroup with ConstrainCores=yes: error in cgroup.conf ($(cat "$T/out"))"
+t $? "task/cgroup with ConstrainCores=yes: error in cgroup.conf ($(cat "$T/out"))"
 good; printf 'ConstrainCores=yes\n' > "$E/cgroup.conf"; edit 's|^TaskPlugin=.*|TaskPlugin=task/affinity|'
-cs; ok $? "ConstrainCores=yes without task/cgroup: no error"
+cs; t $? "ConstrainCores=yes without task/cgroup: no error"
 good; edit 's|^TaskPlugin=.*|TaskPlugin=task/cgroup|'
-cs; ok $? "TaskPlugin without task/affinity: warning only, exit 0"
-grep -q "warning: TaskPlugin=task/cgroup: add task/affinity" "$T/out"; ok $? "TaskPlugin without task/affinity: warned"
+cs; t $? "TaskPlugin without task/affinity: warning only, exit 0"
+grep -q "warning: TaskPlugin=task/cgroup: add task/affinity" "$T/out"; t $? "TaskPlugin without task/affinity: warned"
 good; edit '/^BatchStartTimeout=/d'
 cs; test $? -eq 0 && test "$(lines)" = 1 && grep -q "warning: BatchStartTimeout 10 s is shorter than the 102 s mck-prologue may need: .*set BatchStartTimeout=102" "$T/out"
-ok $? "BatchStartTimeout default 10 < the prologue's 102 s: warning, exit 0 ($(cat "$T/out"))"
+t $? "BatchStartTimeout default 10 < the prologue's 102 s: warning, exit 0 ($(cat "$T/out"))"
 good; edit 's/^BatchStartTimeout=.*/BatchStartTimeout=102/'
-cs; ok $? "BatchStartTimeout of the budget: fine"
+cs; t $? "BatchStartTimeout of the budget: fine"
 
 # plugstack.conf
 good; printf 'optional /opt/lib/slurm-mckernel/spank_mckernel.so\n' > "$E/plugstack.conf"
 cs; test $? -eq 1 && grep -q "^$E/plugstack.conf:1: error: spank_mckernel.so is not 'required'" "$T/out"
-ok $? "plugin optional: error ($(cat "$T/out"))"
+t $? "plugin optional: error ($(cat "$T/out"))"
 good; printf 'required /x/spank_mckernel.so\noptional /x/other.so\n' > "$E/plugstack.conf"
 cs; test $? -eq 1 && grep -q "^$E/plugstack.conf:1: error: spank_mckernel.so is not the last plugin (line 2 follows)" "$T/out"
-ok $? "plugin not last: error ($(cat "$T/out"))"
+t $? "plugin not last: error ($(cat "$T/out"))"
 good; printf 'required /x/other.so\n' > "$E/plugstack.conf"
 cs; test $? -eq 1 && grep -q "^$E/plugstack.conf: error: no spank_mckernel.so line" "$T/out"
-ok $? "no plugin line: error"
+t $? "no plugin line: error"
 good; printf 'required /x/spank_mckernel.so\n' > "$T/ps.conf"; echo "PlugStackConfig=$T/ps.conf" >> "$E/slurm.conf"; rm "$E/plugstack.conf"
-cs; ok $? "PlugStackConfig names the plugstack.conf to read ($(cat "$T/out"))"
+cs; t $? "PlugStackConfig names the plugstack.conf to read ($(cat "$T/out"))"
 good; rm "$E/plugstack.conf"
-cs; test $? -eq 1 && grep -q "^$E/plugstack.conf: error: cannot read" "$T/out"; ok $? "no plugstack.conf: error"
+cs; test $? -eq 1 && grep -q "^$E/plugstack.conf: error: cannot read" "$T/out"; t $? "no plugstack.conf: error"
 
 # Include lines are followed as Slurm does (issue 15 item 7)
 good; edit '/^PrologFlags=/d; /^KillOnBadExit=/d'
@@ -108,50 +108,50 @@ mkdir -p "$E/conf.d"
 printf 'PrologFlags=Alloc\n' > "$E/conf.d/prolog.conf"
 printf 'KillOnBadExit=1\n' > "$E/x-cluster.conf"
 printf 'Include conf.d/prolog.conf\ninclude %s/%%c-cluster.conf\n' "$E" >> "$E/slurm.conf"
-cs; ok $? "slurm.conf: Include (relative to slurm.conf) and include %c (ClusterName) are read ($(cat "$T/out"))"
-test ! -s "$T/out"; ok $? "slurm.conf: settings from included files count, nothing printed"
+cs; t $? "slurm.conf: Include (relative to slurm.conf) and include %c (ClusterName) are read ($(cat "$T/out"))"
+test ! -s "$T/out"; t $? "slurm.conf: settings from included files count, nothing printed"
 printf 'PrologFlags=Serial\n' > "$E/conf.d/prolog.conf"
 cs; test $? -eq 1 && grep -q "^$E/conf.d/prolog.conf:1: error: PrologFlags=Serial lacks Alloc" "$T/out"
-ok $? "a finding names the included file and its line ($(cat "$T/out"))"
+t $? "a finding names the included file and its line ($(cat "$T/out"))"
 good; echo "Include nodes.conf" >> "$E/slurm.conf"
 cs; test $? -eq 1 && grep -q "^$E/slurm.conf:13: error: Include nodes.conf: cannot read $E/nodes.conf: No such file or directory" "$T/out"
-ok $? "Include of a missing file: error naming the resolved path ($(cat "$T/out"))"
+t $? "Include of a missing file: error naming the resolved path ($(cat "$T/out"))"
 good; sed -i '/^ClusterName=/d' "$E/slurm.conf"; echo 'Include %c.conf' >> "$E/slurm.conf"
 cs; test $? -eq 1 && grep -q "error: Include %c.conf: %c needs ClusterName set before this line" "$T/out"
-ok $? "Include %c without ClusterName: error ($(cat "$T/out"))"
+t $? "Include %c without ClusterName: error ($(cat "$T/out"))"
 good; echo "Include slurm.conf" >> "$E/slurm.conf"
 cs; test $? -eq 1 && grep -q "files nested more than 16 deep" "$T/out"
-ok $? "an Include loop ends with an error ($(cat "$T/out" | head -n 1))"
+t $? "an Include loop ends with an error ($(cat "$T/out" | head -n 1))"
 # plugstack.conf: what Debian ships plus the packages' snippet
 good; mkdir -p "$E/plugstack.conf.d"
 printf 'include %s/plugstack.conf.d/*.conf\n' "$E" > "$E/plugstack.conf"
 printf 'required /usr/lib/x/slurm-mckernel/spank_mckernel.so config=/etc/slurm/mckernel.conf\n' > "$E/plugstack.conf.d/mckernel.conf"
-cs; ok $? "plugstack.conf including plugstack.conf.d/*.conf with the required line: exit 0 ($(cat "$T/out"))"
-test ! -s "$T/out"; ok $? "... and nothing printed"
+cs; t $? "plugstack.conf including plugstack.conf.d/*.conf with the required line: exit 0 ($(cat "$T/out"))"
+test ! -s "$T/out"; t $? "... and nothing printed"
 printf 'optional /x/other.so\n' > "$E/plugstack.conf.d/zz-other.conf"
 cs; test $? -eq 1 && grep -q "^$E/plugstack.conf.d/mckernel.conf:1: error: spank_mckernel.so is not the last plugin ($E/plugstack.conf.d/zz-other.conf:1 follows)" "$T/out"
-ok $? "a plugin in a later included file (glob order): not last ($(cat "$T/out"))"
+t $? "a plugin in a later included file (glob order): not last ($(cat "$T/out"))"
 mv "$E/plugstack.conf.d/zz-other.conf" "$E/plugstack.conf.d/aa-other.conf"
-cs; ok $? "the same plugin in an earlier file: fine ($(cat "$T/out"))"
+cs; t $? "the same plugin in an earlier file: fine ($(cat "$T/out"))"
 printf 'include plugstack.conf.d/*.conf\n' > "$E/plugstack.conf"
-cs; ok $? "a relative include pattern is beside plugstack.conf ($(cat "$T/out"))"
+cs; t $? "a relative include pattern is beside plugstack.conf ($(cat "$T/out"))"
 printf 'include none.d/*.conf\n' > "$E/plugstack.conf"
 cs; test $? -eq 1 && grep -q "^$E/plugstack.conf:1: note: include $E/none.d/\*.conf matches no file" "$T/out" &&
 	grep -q "^$E/plugstack.conf: error: no spank_mckernel.so line" "$T/out"
-ok $? "an include matching nothing: a note, and the missing line is an error ($(cat "$T/out"))"
+t $? "an include matching nothing: a note, and the missing line is an error ($(cat "$T/out"))"
 printf 'Include plugstack.conf.d/*.conf\n' > "$E/plugstack.conf"
 cs; test $? -eq 1 && grep -q "^$E/plugstack.conf:1: warning: Slurm ignores this line" "$T/out"
-ok $? "plugstack.conf keywords are lower case, as Slurm reads them ($(cat "$T/out"))"
+t $? "plugstack.conf keywords are lower case, as Slurm reads them ($(cat "$T/out"))"
 
 # several problems: one line each
 good; edit '/^PrologFlags=/d; /^SlurmdParameters=/d; /^PrologEpilogTimeout=/d'
 cs; test $? -eq 1 && test "$(lines)" = 3 && test "$(grep -c ': error: ' "$T/out")" = 2
-ok $? "three problems: two errors and a warning, three lines"
+t $? "three problems: two errors and a warning, three lines"
 
 # the file itself
 cs --slurm-conf "$T/none.conf"; test $? -eq 1 && grep -q "^mckctl: check-slurm: cannot read slurm.conf $T/none.conf: No such file or directory" "$T/err"
-ok $? "a missing slurm.conf: one-line error ($(cat "$T/err"))"
+t $? "a missing slurm.conf: one-line error ($(cat "$T/err"))"
 "$MCKCTL" --config "$E/mckernel.conf" check-slurm --verbose 2> "$T/err"; test $? -eq 1 && grep -q "unexpected option" "$T/err"
-ok $? "check-slurm rejects an option of prereq"
+t $? "check-slurm rejects an option of prereq"
 
 finish

@@ -13,16 +13,16 @@ done
 for f in "$PLUGIN" "$PROLOGUE" "$EPILOGUE"; do
 	name=$(basename "$f")
 	ldd "$f" > "$T/ldd" 2>&1
-	! grep -qi ihk "$T/ldd"; ok $? "$name does not link libihk ($(tr '\n' ' ' < "$T/ldd" | head -c 200))"
-	nm -D --undefined-only "$f" > "$T/undef" 2>&1; ok $? "$name: its imports can be read"
-	! grep -qw -e dlopen -e dlmopen "$T/undef"; ok $? "$name cannot load a library (no dlopen)"
-	! grep -q ihk_ "$T/undef"; ok $? "$name calls no IHK function"
+	! grep -qi ihk "$T/ldd"; t $? "$name does not link libihk ($(tr '\n' ' ' < "$T/ldd" | head -c 200))"
+	nm -D --undefined-only "$f" > "$T/undef" 2>&1; t $? "$name: its imports can be read"
+	! grep -qw -e dlopen -e dlmopen "$T/undef"; t $? "$name cannot load a library (no dlopen)"
+	! grep -q ihk_ "$T/undef"; t $? "$name calls no IHK function"
 done
-nm -D --undefined-only "$MCKCTL" | grep -qw dlopen; ok $? "mckctl is the one that loads libihk"
+nm -D --undefined-only "$MCKCTL" | grep -qw dlopen; t $? "mckctl is the one that loads libihk"
 for f in "$PLUGIN" "$PROLOGUE" "$EPILOGUE" "$MCKCTL" "$top_builddir/lwk/mck-healthcheck" \
 	"$top_builddir/hwloc-maps/mck-maps"; do
-	[ -e "$f" ] || { ok 1 "$(basename "$f") is built"; continue; }
+	[ -e "$f" ] || { t 1 "$(basename "$f") is built"; continue; }
 	! grep -aqi -e 'ihk_double' -e 'ihk-double' -e 'IHK double' "$f"
-	ok $? "$(basename "$f") names nothing of the IHK double"
+	t $? "$(basename "$f") names nothing of the IHK double"
 done
 finish

@@ -20,17 +20,17 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/test-packaging.XXXXXX") || exit 99
 # --- versions
 v=$(sed -n 's/^Version:[[:space:]]*//p' "$SPEC")
 test "$v" = "$PACKAGE_VERSION"
-ok $? "spec Version ($v) is configure's ($PACKAGE_VERSION)"
+t $? "spec Version ($v) is configure's ($PACKAGE_VERSION)"
 v=$(sed -n '1s/^slurm-mckernel (\([^)-]*\)-[^)]*).*/\1/p' "$DEB/changelog")
 test "$v" = "$PACKAGE_VERSION"
-ok $? "debian/changelog upstream version ($v) is configure's"
+t $? "debian/changelog upstream version ($v) is configure's"
 test "$(sed -n 's/^Name:[[:space:]]*//p' "$SPEC")" = slurm-mckernel &&
 	test "$(sed -n 's/^Source:[[:space:]]*//p' "$DEB/control")" = slurm-mckernel
-ok $? "spec Name and debian Source are slurm-mckernel"
+t $? "spec Name and debian Source are slurm-mckernel"
 
 # --- what make install installs, with the configured directories abstracted
 ${MAKE:-make} -s -C "$top_builddir" install DESTDIR="$T/root" > "$T/install.log" 2>&1
-ok $? "make install DESTDIR=... (log: $T/install.log)"
+t $? "make install DESTDIR=... (log: $T/install.log)"
 (cd "$T/root" && find . \( -type f -o -type l \) | sed 's|^\.||') > "$T/raw"
 abstract() {	# stdin: absolute paths; stdout: {dir}/rest, sorted
 	sed -e "s|^$mck_pkglibexecdir/|{pkglibexecdir}/|" \
@@ -43,9 +43,9 @@ abstract() {	# stdin: absolute paths; stdout: {dir}/rest, sorted
 }
 abstract < "$T/raw" > "$T/installed"
 ! grep -v '^{' "$T/installed"
-ok $? "every installed file is under a configured directory"
+t $? "every installed file is under a configured directory"
 ! grep '\.la$' "$T/installed"
-ok $? "no libtool archive installed"
+t $? "no libtool archive installed"
 for f in '{pkglibdir}/spank_mckernel.so' '{sbindir}/mckctl' '{sbindir}/mck-prologue' \
 	 '{sbindir}/mck-epilogue' '{bindir}/mck-maps' \
 	 '{slurmconfdir}/plugstack.conf.d/mckernel.conf' \
@@ -54,10 +54,10 @@ for f in '{pkglibdir}/spank_mckernel.so' '{sbindir}/mckctl' '{sbindir}/mck-prolo
 	 '{mandir}/man1/mck-maps.1' '{mandir}/man5/mckernel.conf.5' \
 	 '{pkglibdir}/libihk-double.so' '{pkglibexecdir}/mcexec'; do
 	grep -qxF "$f" "$T/installed"
-	ok $? "installed: $f"
+	t $? "installed: $f"
 done
 test "$(head -c 4 "$T/root$mck_pkglibdir/spank_mckernel.so" | tail -c 3)" = ELF
-ok $? "installed plugin is an ELF file"
+t $? "installed plugin is an ELF file"
 
 # --- the spec's %files
 sed -n '/^%files/,/^%changelog/p' "$SPEC" |
@@ -71,9 +71,9 @@ sed -n '/^%files/,/^%changelog/p' "$SPEC" |
 	    -e 's|^%{_sbindir}/|{sbindir}/|' \
 	    -e 's|^%{_bindir}/|{bindir}/|' | LC_ALL=C sort > "$T/spec"
 diff "$T/installed" "$T/spec" > "$T/diff"
-ok $? "spec %files lists exactly the installed files $(tr '\n' ' ' < "$T/diff")"
+t $? "spec %files lists exactly the installed files $(tr '\n' ' ' < "$T/diff")"
 grep -q '^%config(noreplace) %{_sysconfdir}/slurm/plugstack.conf.d/mckernel.conf$' "$SPEC"
-ok $? "spec: the plugstack.conf.d snippet is %config(noreplace)"
+t $? "spec: the plugstack.conf.d snippet is %config(noreplace)"
 
 # --- debian/*.install (pkglibdir is /usr/lib/<multiarch>/slurm-mckernel there)
 debabstract() {
@@ -89,17 +89,17 @@ debabstract "$DEB/slurm-mckernel.install" > "$T/deb-main"
 debabstract "$DEB/slurm-mckernel-test-doubles.install" > "$T/deb-doubles"
 LC_ALL=C sort "$T/deb-main" "$T/deb-doubles" > "$T/deb"
 diff "$T/installed" "$T/deb" > "$T/diff"
-ok $? "debian/*.install list exactly the installed files $(tr '\n' ' ' < "$T/diff")"
+t $? "debian/*.install list exactly the installed files $(tr '\n' ' ' < "$T/diff")"
 grep -q '^{pkglibdir}/libihk-double.so$' "$T/deb-doubles" &&
 	grep -q '^{pkglibexecdir}/mcexec$' "$T/deb-doubles" &&
 	! grep -q 'double\|mcexec' "$T/deb-main"
-ok $? "debian: the doubles are in -test-doubles only"
+t $? "debian: the doubles are in -test-doubles only"
 
 # --- uninstall leaves no file behind
 ${MAKE:-make} -s -C "$top_builddir" uninstall DESTDIR="$T/root" > "$T/uninstall.log" 2>&1
-ok $? "make uninstall DESTDIR=..."
+t $? "make uninstall DESTDIR=..."
 left=$(cd "$T/root" && find . \( -type f -o -type l \) | tr '\n' ' ')
 test -z "$left"
-ok $? "uninstall removes every file ($left)"
+t $? "uninstall removes every file ($left)"
 
 tap_done

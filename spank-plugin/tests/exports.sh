@@ -3,8 +3,8 @@
 # slurm_spank_* callbacks and the plugin_* data (version script).
 set -u
 so="${top_builddir:-.}/spank-plugin/.libs/spank_mckernel.so"
-n=0 failed=0
-t() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+# shellcheck disable=SC1091
+. "${top_srcdir:?run me through make check}/tests/tap.sh"
 
 [ -f "$so" ]; t $? "plugin built: $so"
 syms=$(nm -D --defined-only "$so" 2>/dev/null | awk 'NF >= 3 { print $3 }' | sort -u)
@@ -25,5 +25,4 @@ else
 	printf '%s\n' "$undef" | grep -qx execve; t $? "22.05 path execs the rank through mcexec"
 	printf '%s\n' "$undef" | grep -qx spank_prepend_task_argv; [ $? != 0 ]; t $? "22.05 path does not need spank_prepend_task_argv"
 fi
-echo "1..$n"
-[ $failed = 0 ]
+tap_plan

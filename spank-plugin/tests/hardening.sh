@@ -4,8 +4,8 @@
 # FORTIFY_SOURCE (some __*_chk function used), read from the .so itself.
 set -u
 so="${top_builddir:-.}/spank-plugin/.libs/spank_mckernel.so"
-n=0 failed=0
-t() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+# shellcheck disable=SC1091
+. "${top_srcdir:?run me through make check}/tests/tap.sh"
 command -v readelf >/dev/null || { echo "# SKIP: readelf not installed (binutils)"; exit 77; }
 
 [ -f "$so" ]; t $? "plugin built: $so"
@@ -19,5 +19,4 @@ chk=$(printf '%s\n' "$undef" | grep -E '^__[a-z_]+_chk$' | grep -vx '__stack_chk
 # No executable stack, no text relocations.
 readelf -lW "$so" | grep 'GNU_STACK' | grep -q 'RWE'; [ $? != 0 ]; t $? "stack not executable"
 printf '%s\n' "$dyn" | grep -q 'TEXTREL'; [ $? != 0 ]; t $? "no text relocations"
-echo "1..$n"
-[ $failed = 0 ]
+tap_plan

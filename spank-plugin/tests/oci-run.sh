@@ -5,8 +5,8 @@
 # bundle that lacks a mount point fails with one line and no runtime.
 set -u
 : "${top_srcdir:?}" "${top_builddir:?}"
-n=0 failed=0
-t() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+# shellcheck disable=SC1091
+. "${top_srcdir:?run me through make check}/tests/tap.sh"
 run=$top_builddir/spank-plugin/mck-oci-run
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -64,5 +64,4 @@ rc=$?
 	[ "$(echo "$err" | grep -c "^spank_mckernel: .*lacks /nonexistent-mck-test/mck")" = 1 ]
 t $? "a bundle without the mount point: exit 1, one line, no runtime ($err)"
 "$run" 2>/dev/null; [ $? = 2 ]; t $? "no arguments: usage, exit 2"
-echo "1..$n"
-[ $failed = 0 ]
+tap_plan

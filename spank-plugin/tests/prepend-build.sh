@@ -6,8 +6,8 @@
 # Slurm has.
 set -u
 : "${top_srcdir:?}" "${top_builddir:?}"
-n=0 failed=0
-t() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+# shellcheck disable=SC1091
+. "${top_srcdir:?run me through make check}/tests/tap.sh"
 mk_var() { sed -n "s/^$1 = //p" "$top_builddir/Makefile" | head -n 1; }
 
 CC=$(mk_var CC)
@@ -72,5 +72,4 @@ if grep -q '^#define HAVE_JSONC 1' "$top_builddir/config.h"; then
 else
 	echo "# json-c not configured: container.c only refuses container steps"
 fi
-echo "1..$n"
-[ $failed = 0 ]
+tap_plan

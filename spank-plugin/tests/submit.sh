@@ -8,8 +8,8 @@
 # Without a controller the default partition is unknown: global rules.
 set -u
 : "${top_builddir:=.}"
-n=0 failed=0
-t() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+# shellcheck disable=SC1091
+. "${top_srcdir:?run me through make check}/tests/tap.sh"
 for c in srun sbatch salloc; do
 	command -v $c >/dev/null || { echo "# SKIP: $c not installed (slurm-client)"; exit 77; }
 done
@@ -92,5 +92,4 @@ timeout 20 srun --mckernel true >"$T/out" 2>&1; rc=$?
 echo "required $so bogus=1" >"$T/plugstack.conf"
 timeout 20 srun --mckernel true >"$T/out" 2>&1; rc=$?
 grep -q "spank_mckernel: plugstack.conf: unknown argument 'bogus=1'" "$T/out"; t $? "an unknown plugstack argument is an error (rc $rc)"
-echo "1..$n"
-[ $failed = 0 ]
+tap_plan

@@ -20,8 +20,8 @@ if [ -z "${MCK_FIREWALL_INSIDE:-}" ]; then
 	MCK_FIREWALL_INSIDE=1 exec unshare --net -- "$SELF" "$@"
 fi
 
-n=0 failed=0
-ok() { n=$((n + 1)); if "${@:2}"; then echo "ok $n - $1"; else failed=$((failed + 1)); echo "not ok $n - $1"; fi; }
+# shellcheck disable=SC1091
+. "$TOP_SRC/tests/tap.sh"
 links() { ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort; }
 # A TCP connection from NODE to ADDRESS:PORT gets an answer (open or refused).
 reaches() { # reaches NODE ADDRESS PORT
@@ -58,5 +58,4 @@ ok "the firewall is as it was before up" test "$(iptables -S)" = "$before_rules"
 ok "the interfaces are as they were before up" test "$(links)" = "$before_links"
 ok "no namespace of the cluster left" test -z "$(ip netns list | grep "^mck-$MCK_TC_NAME-")"
 ok "no directory of the cluster left" test ! -e "$TC_ROOT"
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_plan

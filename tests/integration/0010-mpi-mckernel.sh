@@ -20,15 +20,16 @@ ok "the job id is known ($job)" test -n "$job"
 ok "nodes are clean after the job" wait_clean 60
 for n in $TC_NODE_NAMES; do
 	d=$(node_double "$n")
-	recs=$(grep -l "^job=$job$" "$d"/mcexec/*.rec 2>/dev/null | wc -l)
-	is "$recs" 2 "$n: the mcexec double recorded 2 ranks of job $job"
+	runs=$(runs_of "$n" "$job")
+	is "$(grep -c . <<<"$runs")" 2 "$n: the mcexec double recorded 2 ranks of job $job"
 	boots=$(grep "job=$job " "$d/events.log" | grep -c "call=os_boot .*rc=0")
 	is "$boots" 1 "$n: one instance booted for job $job"
 	gen=$(grep "job=$job " "$d/events.log" | grep "call=os_boot .*rc=0" | sed -n 's/.* gen=\([0-9]*\).*/\1/p' | head -n1)
-	for r in $(grep -l "^job=$job$" "$d"/mcexec/*.rec 2>/dev/null); do
-		is "$(sed -n 's/^gen=//p' "$r")" "$gen" "$n: rank record $(basename "$r") ran on the instance booted for job $job (gen $gen)"
-		ok "$n: rank record $(basename "$r") exited 0" grep -q '^exit=0$' "$r"
-	done
+	while IFS= read -r r; do
+		pid=$(run_field pid <<<"$r")
+		is "$(run_field gen <<<"$r")" "$gen" "$n: rank $pid ran on the instance booted for job $job (gen $gen)"
+		is "$(run_field exit <<<"$r")" 0 "$n: rank $pid exited 0"
+	done <<<"$runs"
 	ok "$n: mckctl check passes after the job" on_node "$n" "$TC_BUILD/lwk/mckctl" check
 done
 
@@ -44,7 +45,7 @@ wait_no_jobs 30
 for n in $TC_NODE_NAMES; do
 	d=$(node_double "$n")
 	is "$(grep -c "job=$pjob " "$d/events.log" 2>/dev/null)" 0 "$n: plain job $pjob made no IHK call"
-	is "$(grep -l "^job=$pjob$" "$d"/mcexec/*.rec 2>/dev/null | wc -l)" 0 "$n: plain job $pjob ran no mcexec"
+	is "$(runs_of "$n" "$pjob" | grep -c .)" 0 "$n: plain job $pjob ran no mcexec"
 done
 ok "nodes are clean after the plain job" wait_clean 30
 done_testing

@@ -10,7 +10,7 @@ ok "cluster starts clean" wait_clean 30
 
 out=$(as_user srun -N1 --mckernel=mem=0.99 true 2>&1); rc=$?
 ok "srun --mckernel=mem=0.99 refused (rc $rc)" test "$rc" -ne 0
-ok "... naming the key and value: $(head -n 1 <<<"$out")" grep -q "spank_mckernel: --mckernel: mem='0.99' is not valid" <<<"$out"
+ok "... naming the key and value: $(head -n 1 <<<"$out")" grep -q "spank_mckernel: --mckernel: mem=0.99 is above 0.95: IHK reserves at most 95%" <<<"$out"
 out=$(as_user sbatch -N1 --mckernel=smt=two --wrap true 2>&1); rc=$?
 ok "sbatch --mckernel=smt=two refused (rc $rc)" test "$rc" -ne 0
 ok "... naming the key and value: $(head -n 1 <<<"$out")" grep -q "spank_mckernel: --mckernel: smt='two' is not valid" <<<"$out"

@@ -57,8 +57,9 @@ ok "(a2) after the reboot $N2 is clean and in service" node_check "$N2"
 out=$(timeout 120 "$CLUSTER" run srun -N2 --mckernel true 2>&1)
 is "$?" 0 "(a2) the next job runs on both nodes"
 
-# --- (b) panic while the ranks run ------------------------------------------
-for n in $TC_NODE_NAMES; do set_double "$n" "panic_after_s = 1.5"; done
+# --- (b) panic while the ranks run (6 s after RUNNING: after the slower node's
+# boot and mcexec's start-up at the observed latencies) ---------------------
+for n in $TC_NODE_NAMES; do set_double "$n" "panic_after_s = 6"; done
 t0=$(date +%s)
 out=$(timeout 60 "$CLUSTER" run srun -N2 --mckernel bash -c 'echo "JOB=$SLURM_JOB_ID"; sleep 40' 2>&1)
 rc=$?

@@ -5,7 +5,7 @@
 #      (require_exclusive = no) is refused with "McKernel on NODE is in use
 #      by job N"; the first job's instance is untouched;
 #  (b) a process of the job's user that escaped the job and holds the
-#      device (setsid sleep < DEVICE) is ended by the epilogue, which logs
+#      device (setsid hold DEVICE) is ended by the epilogue, which logs
 #      it; the node stays in service;
 #  (c) the user chmods the device 666 during the job and root holds it:
 #      the epilogue puts the device back to root 0600 first, and drains the
@@ -56,14 +56,15 @@ ok "(a) nodes clean" wait_clean 60
 restore_conf
 
 # --- (b) the job user's escaped holder --------------------------------------
-b=$(as_user sbatch -N1 -w node1 --parsable --mckernel --wrap "setsid sleep 400 < $DEV & sleep 2" | cut -d';' -f1)
+install_program "$TC_BUILD/tests/programs/hold"
+b=$(as_user sbatch -N1 -w node1 --parsable --mckernel --wrap "setsid $TC_SHARE/hold $DEV 400 & sleep 2" | cut -d';' -f1)
 ok "(b) job $b ran" wait_no_jobs 90
 ok "(b) nodes clean after its epilogue" wait_clean 60
 ok "(b) node1 stays in service" node_idle node1
 ok "(b) the epilogue ended the escaped holder and logged it" \
-	grep -q "job $b: ending pid [0-9]* (sleep, uid $uid) that holds $DEV" "$(node_state node1)/log/lifecycle.log"
-is "$(node_pids_named node1 sleep | while read -r p; do [ "$(stat -c %u /proc/"$p")" = "$uid" ] && echo "$p"; done)" "" \
-	"(b) no sleep of the user is left on node1"
+	grep -q "job $b: ending pid [0-9]* (hold, uid $uid) that holds $DEV" "$(node_state node1)/log/lifecycle.log"
+is "$(node_pids_named node1 hold | while read -r p; do [ "$(stat -c %u /proc/"$p")" = "$uid" ] && echo "$p"; done)" "" \
+	"(b) no holder of the user is left on node1"
 
 # --- (c) chmod 666 by the user, root holds the device ---------------------------
 c=$(as_user sbatch -N1 -w node1 --parsable --mckernel --wrap "chmod 666 $DEV; touch c-go.\$SLURM_JOB_ID; sleep 5" | cut -d';' -f1)
@@ -73,7 +74,7 @@ holder=$(hold_device node1)
 ok "(c) root holds it (pid $holder)" on_node node1 kill -0 "$holder"
 ok "(c) node1 is drained after the epilogue" wait_for 90 is_drained node1
 is "$(stat -c '%u %g %a' "$HOSTDEV")" "0 0 600" "(c) the device is root's, mode 0600, although destroy failed"
-ok "(c) the reason names root's holder" wait_for 60 reason_matches node1 "held open by pid $holder (sleep, uid 0)"
+ok "(c) the reason names root's holder" wait_for 60 reason_matches node1 "held open by pid $holder (hold, uid 0)"
 diag "sinfo -R reason: $(slurm_reason node1)"
 on_node node1 kill "$holder"
 holder=

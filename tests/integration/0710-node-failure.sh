@@ -110,7 +110,7 @@ ok "scancel in prologue: the job is gone" wait_no_jobs 60
 ok "scancel in prologue: nodes are clean" wait_clean 60
 for n in $TC_NODE_NAMES; do
 	rm -f "$(node_double "$n")/double.conf"
-	is "$(recs_of "$n" "$job" | wc -l)" 0 "scancel in prologue: no rank of job $job started on $n"
+	is "$(runs_of "$n" "$job" | grep -c .)" 0 "scancel in prologue: no rank of job $job started on $n"
 	is "$(destroys "$n" "$job")" 1 "scancel in prologue: $n destroyed the instance of job $job"
 	ok "scancel in prologue: $n in service" wait_node_idle "$n" 30
 done

@@ -61,7 +61,7 @@ same() { sed 's/^job=[0-9]* //; s/ token=.*//; s/ parent=[^ ]*//' <<<"$1"; }
 is "$(same "$out")" "$(same "$ref")" \
 	"--mckernel: the same rank, OMP_NUM_THREADS and CPU share as without the container"
 ran_on() { # ran_on NODE JOB: the mcexec double recorded a run of JOB on NODE
-	[ -n "$(recs_of "$1" "$2")" ] || grep -q " job=$2 " "$(node_double "$1")/mcexec.log" 2>/dev/null
+	[ -n "$(runs_of "$1" "$2")" ]
 }
 for n in $TC_NODE_NAMES; do
 	ok "--mckernel: mcexec ran job $job on $n" ran_on "$n" "$job"

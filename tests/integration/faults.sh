@@ -107,7 +107,7 @@ node_pids_named() { # node_pids_named NODE NAME...
 
 # Start a process inside NODE that holds its instance's device open; prints its pid.
 hold_device() { # hold_device NODE [OS]
-	on_node "$1" bash -c "sleep 300 9<>$NODE_DEV/mcos${2:-0} </dev/null >/dev/null 2>&1 & echo \$!"
+	on_node "$1" bash -c "$TC_BUILD/tests/programs/hold $NODE_DEV/mcos${2:-0} 300 </dev/null >/dev/null 2>&1 & echo \$!"
 }
 
 # Instance of a job running on NODE (record state running)?

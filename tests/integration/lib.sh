@@ -12,51 +12,16 @@
 # Each assertion prints a TAP line; the script exits 1 if any failed.
 
 set -u
-T_N=0
-T_FAILED=0
+# shellcheck disable=SC1091
+. "$TOP_SRC/tests/tap.sh"
 
 # shellcheck disable=SC1090
 eval "$("$CLUSTER" env)"
 
-ok() { # ok DESCRIPTION CMD...: passes when CMD succeeds
-	local desc=$1
-	shift
-	T_N=$((T_N + 1))
-	if "$@"; then
-		echo "ok $T_N - $desc"
-	else
-		T_FAILED=$((T_FAILED + 1))
-		echo "not ok $T_N - $desc"
-	fi
-}
-
-is() { # is GOT WANT DESCRIPTION
-	T_N=$((T_N + 1))
-	if [ "$1" = "$2" ]; then
-		echo "ok $T_N - $3"
-	else
-		T_FAILED=$((T_FAILED + 1))
-		echo "not ok $T_N - $3"
-		echo "#   got:  '$1'"
-		echo "#   want: '$2'"
-	fi
-}
-
 diag() { printf '# %s\n' "$@"; }
 
-skip() { # skip DESCRIPTION REASON: an assertion that cannot run here, counted apart
-	T_N=$((T_N + 1))
-	echo "ok $T_N - $1 # SKIP $2"
-}
-
-skip_all() { # skip_all REASON: the whole script cannot run on this cluster
-	echo "1..0 # SKIP $1"
-	exit 0
-}
-
 done_testing() {
-	echo "1..$T_N"
-	[ "$T_FAILED" -eq 0 ]
+	tap_plan
 	exit $?
 }
 
@@ -180,9 +145,22 @@ live_on() { # live_on NODE JOB: a proxy or program of JOB's ranks on NODE is ali
 	# shellcheck disable=SC2086
 	on_node "$1" sh -c 'for p; do kill -0 "$p" 2>/dev/null && exit 0; done; exit 1' _ $pids
 }
-ended_on() { # ended_on NODE JOB: every rank record of JOB on NODE has its end
-	local r
-	for r in $(recs_of "$1" "$2"); do grep -q '^end=' "$r" || return 1; done
+runs_of() { # runs_of NODE JOB: one line "key=value ..." per mcexec run of JOB on NODE,
+	# from the live records of running instances and from STATE/mcexec.log,
+	# where the double folds the records of an instance it destroyed
+	local d r
+	d=$(node_double "$1")
+	for r in $(recs_of "$1" "$2"); do tr '\n' ' ' <"$r"; echo; done
+	grep -E "(^| )job=$2( |\$)" "$d/mcexec.log" 2>/dev/null
+}
+run_field() { # run_field KEY: KEY's value in each line of runs_of on stdin
+	sed -n "s/^\(.* \)\{0,1\}$1=\([^ ]*\).*/\2/p"
+}
+ended_on() { # ended_on NODE JOB: every run of JOB on NODE has its end recorded
+	local line
+	while IFS= read -r line; do
+		case " $line" in *" end="*) ;; *) return 1 ;; esac
+	done < <(runs_of "$1" "$2")
 	return 0
 }
 # How many times NODE destroyed an instance of JOB.

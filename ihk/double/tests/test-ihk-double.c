@@ -610,17 +610,23 @@ static void test_concurrency(void)
 
 			close(fd[0]);
 			for (int i = 0; i < ROUNDS; i++) {
-				int n;
+				int n, rc[5] = { 0 };
 
-				errors += I.ihk_reserve_cpu(0, mine, 1) != 0;
-				errors += I.ihk_reserve_mem(0, &m, 1) != 0;
+				rc[0] = I.ihk_reserve_cpu(0, mine, 1);
+				rc[1] = I.ihk_reserve_mem(0, &m, 1);
 				if (I.ihk_reserve_cpu(0, shared, 1) == 0) {
 					wins++;
-					errors += I.ihk_release_cpu(0, shared, 1) != 0;
+					rc[2] = I.ihk_release_cpu(0, shared, 1);
 				}
-				errors += I.ihk_release_cpu(0, mine, 1) != 0;
+				rc[3] = I.ihk_release_cpu(0, mine, 1);
 				n = I.ihk_get_num_reserved_mem_chunks(0);
-				errors += n < 0;
+				rc[4] = n < 0 ? n : 0;
+				for (int c = 0; c < 5; c++)
+					if (rc[c]) {
+						errors++;
+						fprintf(stderr, "# process %d round %d: call %d returned %d\n",
+							p, i, c, rc[c]);
+					}
 				(void)q;
 			}
 			if (write(fd[1], &wins, sizeof(wins)) != sizeof(wins))

@@ -6,10 +6,9 @@
 # start-up latency, character devices, the records in STATE/mcexec/osN.
 set -u
 : "${top_builddir:=.}"
-n=0 failed=0
-t() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+# shellcheck disable=SC1091
+. "${top_srcdir:?run me through make check}/tests/tap.sh"
 has() { grep -qF -- "$1" "$2"; }
-is() { [ "$1" = "$2" ]; t $? "$3 (got '$1')"; }
 
 if [ "$(id -u)" != 0 ]; then
 	echo "# SKIP: the IHK double changes node state as root only"
@@ -280,5 +279,4 @@ is "$("$NODE" destroy 0)" -16 "a rank holding a character device: destroy -EBUSY
 kill $mpid; wait $mpid
 is "$("$NODE" destroy 0)" 0 "destroy once the rank is gone"
 
-echo "1..$n"
-[ $failed = 0 ]
+tap_plan
