@@ -1,5 +1,5 @@
 #!/bin/bash
-# Churn (issue 4): CHURN_JOBS (default 200) McKernel jobs, mostly
+# Churn (issue 4): CHURN_JOBS (default 60) McKernel jobs, mostly
 # `srun -N1|-N2 --mckernel`, some sbatch jobs with two steps, with faults
 # injected at random per job: boot failures of every boot call, boot hangs,
 # panics during the job, release failures, -ENOMEM from reserve_mem (once:
@@ -20,7 +20,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/faults.sh"
 
-JOBS=${CHURN_JOBS:-200}
+JOBS=${CHURN_JOBS:-60}
 SEED=${CHURN_SEED:-$$}
 FAULT_PCT=${CHURN_FAULT_PCT:-35}
 RESERVATION=${CHURN_RESERVATION:-both}
