@@ -64,6 +64,7 @@ lwk_tests_test_prereq_SOURCES = lwk/tests/test-prereq.c common/mck-test.h
 lwk_tests_test_prereq_CFLAGS = $(AM_CFLAGS) $(HWLOC_CFLAGS)
 lwk_tests_test_prereq_LDADD = lwk/liblwk.la
 TESTS += lwk/tests/test-prereq lwk/tests/test-prereq.sh lwk/tests/test-check-slurm.sh \
-	lwk/tests/test-one-door.sh
-EXTRA_DIST += lwk/tests/test-prereq.sh lwk/tests/test-check-slurm.sh lwk/tests/test-one-door.sh
+	lwk/tests/test-one-door.sh lwk/tests/test-char-devices.sh
+EXTRA_DIST += lwk/tests/test-prereq.sh lwk/tests/test-check-slurm.sh lwk/tests/test-one-door.sh \
+	lwk/tests/test-char-devices.sh
 

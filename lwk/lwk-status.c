@@ -481,3 +481,14 @@ int mck_lwk_metrics(const struct mck_config *cfg, const char *path, struct mck_e
 	lwk_ctx_close(&c);
 	return rc;
 }
+
+void mck_lwk_metrics_auto(const struct mck_config *cfg)
+{
+	struct mck_error err = { 0 };
+	struct lwk_ctx c;
+
+	if (lwk_ctx_open(&c, cfg, 0, LWK_OPEN_QUERY, &err))
+		return;
+	lwk_metrics_auto(&c);
+	lwk_ctx_close(&c);
+}

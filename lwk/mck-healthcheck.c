@@ -169,8 +169,7 @@ report:
 out:
 	if (have_cfg) {
 		/* node exporter sees what the node holds at every health check */
-		if (cfg.metrics_file && *cfg.metrics_file && mck_lwk_metrics(&cfg, cfg.metrics_file, &err))
-			fprintf(stderr, "mck-healthcheck: metrics: %s\n", err.msg);
+		mck_lwk_metrics_auto(&cfg);
 		mck_config_free(&cfg);
 	}
 	return rc;

@@ -135,6 +135,12 @@ int mck_lwk_status_json(const struct mck_config *cfg, FILE *out, struct mck_erro
  * themselves when its directory exists.
  */
 int mck_lwk_metrics(const struct mck_config *cfg, const char *path, struct mck_error *err);
+/*
+ * Rewrite metrics_file as boots and teardowns do: only where its
+ * directory exists (a node exporter to feed); a failure goes to the
+ * lifecycle log.
+ */
+void mck_lwk_metrics_auto(const struct mck_config *cfg);
 
 /*
  * Tear down everything the node holds that can be removed safely: every

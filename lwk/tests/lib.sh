@@ -42,6 +42,25 @@ shutdown_timeout = 1
 EOC
 # The IHK double's node, in its own file beside mckernel.conf.
 printf 'state = %s\ntopology = %s\n' "$T/ihk" "$TOPO" > "$T/ihk-double.conf"
+# MCK_TEST_DEVICE_FILES=char (test-char-devices.sh): the double's mcd0 and
+# mcosN are character devices, as real IHK's are, rather than regular files.
+node_conf() {
+	if [ "${MCK_TEST_DEVICE_FILES:-regular}" = char ]; then
+		mkdir -p "$T/ihk"
+		echo "device_files = char" > "$T/ihk/double.conf"
+	fi
+}
+node_conf
+# The node's reboot: the double's state is gone (its double.conf made again).
+reboot_node() { rm -rf "$T/ihk" && node_conf; }
+# A process holding the device DEV for SECONDS (tests/programs/hold, which
+# holds a character device without a driver too); its pid in $holder.
+HOLD=$top_builddir/tests/programs/hold
+hold_device() { # hold_device DEV SECONDS
+	"$HOLD" "$1" "$2" &
+	holder=$!
+	sleep 0.3
+}
 # Nothing of the caller's environment selects another node.
 unset IHK_DOUBLE_STATE IHK_DOUBLE_TOPOLOGY IHK_DOUBLE_FAULT SLURM_MCKERNEL_CONF IHK_DOUBLE_DESTROY_UNBOOTED \
 	IHK_DOUBLE_CONF

@@ -20,8 +20,7 @@ m boot --job 61 --uid 0 --gid 0 2>/dev/null; t $? "boot a job"
 hc > "$T/out"; t $? "a job's RUNNING instance is a job at work: exit 0"
 test ! -e "$T/scontrol.args"; t $? "... and nothing drained"
 
-sleep 60 9<>"$DEV/mcos0" &
-holder=$!
+hold_device "$DEV/mcos0" 60
 m teardown --job 61 2>/dev/null; test $? -ne 0; t $? "teardown fails while the device is held"
 hc > "$T/out"; test $? -eq 1; t $? "dirty node: exit 1"
 grep -q "held open by pid $holder" "$T/out"; t $? "the output names the holder"

@@ -93,7 +93,7 @@ m teardown --job 47 2> "$T/err"; test $? -eq 1 && grep -q "reboot the node" "$T/
 t $? "stranded: teardown refuses to touch it"
 m clean 2>/dev/null; test $? -eq 1; t $? "stranded: clean refuses too"
 test -z "$(strict_kills)"; t $? "stranded: no status query or destroy of it ($(strict_kills))"
-rm -rf "$T/ihk"	# the node's reboot
+reboot_node	# the node's reboot
 m teardown --job 47 2>/dev/null && m check; t $? "stranded: after the reboot the teardown cleans"
 
 # a node without objdump: refused before IHK is asked for anything (exit 1,

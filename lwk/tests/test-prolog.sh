@@ -69,7 +69,7 @@ SLURMD_NODENAME=n7 "$EPILOGUE" > "$T/out" 2>&1
 test $? -eq 1 && grep -q "reboot the node" "$T/out" && grep -q "^Reason=mckernel: .*reboot the node" "$T/scontrol.args"
 t $? "stranded: the epilogue fails and drains too, without touching it"
 test -z "$(strict_kills)"; t $? "stranded: never queried nor destroyed ($(strict_kills))"
-rm -rf "$T/ihk"	# the node's reboot
+reboot_node	# the node's reboot
 "$EPILOGUE" > "$T/out" 2>&1 && m check; t $? "stranded: after the reboot the epilogue cleans"
 
 # a configuration that does not load: both drain naming FILE:LINE
@@ -95,9 +95,7 @@ m status | grep -q "^instances: none"; t $? "partial node: nothing booted"
 
 # a process holds the device: the epilogue fails naming it, then recovers
 "$PROLOGUE" > "$T/out" 2>&1; t $? "boot again"
-sleep 30 9<> "$DEV/mcos0" &
-holder=$!
-sleep 0.2
+hold_device "$DEV/mcos0" 30
 "$EPILOGUE" > "$T/out" 2>&1; test $? -eq 1; t $? "epilogue fails while the device is held"
 grep -q "held open by pid .*$holder" "$T/out"; t $? "reason names the holder ($(cat "$T/out"))"
 m check > /dev/null; test $? -eq 1; t $? "check reports the node not clean"

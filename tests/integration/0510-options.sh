@@ -12,7 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 
 save_conf 0510
-trap 'mv -f "$CONF_SAVED" "$CONF"' EXIT
+trap 'mv -f "$CONF_SAVED" "$CONF"; for n in $TC_NODE_NAMES; do rm -f "$(node_double "$n")/double.conf"; done' EXIT
 MCKCTL=$TC_BUILD/lwk/mckctl
 
 ok "cluster starts clean" wait_clean 30
@@ -47,8 +47,10 @@ args=$(tr '\0' ' ' </proc/$PPID/cmdline)
 echo "OPT rank=$SLURM_PROCID parent=$(cat /proc/$PPID/comm) mcexec=[$args]"
 SCRIPT
 chmod 0755 "$TC_SHARE/opt-rank.sh"
-# uti=yes needs an mcexec built with UTI, which the operator declares
+# uti=yes needs an mcexec built with UTI, which the operator declares; the
+# mcexec double is one where its node's double.conf says uti = yes
 add_conf "mcexec_uti = yes"
+for n in $TC_NODE_NAMES; do echo "uti = yes" >"$(node_double "$n")/double.conf"; done
 out=$(as_user timeout 120 srun -N1 -n2 --mckernel=mpol_threshold=1M,extend_heap_by=8M,uti=yes,procs=2 ./opt-rank.sh 2>&1); rc=$?
 echo "$out" | sed 's/^/#   /'
 is "$rc" 0 "srun with mcexec keys and procs=2 on 2 tasks exits 0"
@@ -56,6 +58,7 @@ is "$(grep -c '^OPT rank=[01] parent=mcexec ' <<<"$out")" 2 "both ranks ran unde
 is "$(grep -c -- 'mcexec=\[.*/mcexec --mpol-threshold=1048576 --extend-heap-by=8388608 --enable-uti -n 2 -- 0 /.*/opt-rank.sh \]' <<<"$out")" 2 \
 	"mcexec got the user's options as separate words before -n, the index 0 after --"
 restore_conf
+for n in $TC_NODE_NAMES; do rm -f "$(node_double "$n")/double.conf"; done
 
 # --- issue 16 item 3: a program named 3dfft, with its own -c argument
 cat >"$TC_SHARE/3dfft" <<'SCRIPT'

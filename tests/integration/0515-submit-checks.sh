@@ -123,11 +123,11 @@ restore_conf
 mkdir -p "$TC_ROOT/etc/uti-test"
 T=$TC_ROOT/etc/uti-test
 { cat "$CONF_SAVED"; echo "uti = yes"; } >"$T/uti-default.conf"
-out=$("$MCKCTL" config --check "$T/uti-default.conf" 2>&1); rc=$?
+out=$(on_node node1 "$MCKCTL" config --check "$T/uti-default.conf" 2>&1); rc=$?
 ok "mckctl config --check refuses uti = yes without mcexec_uti (rc $rc)" test "$rc" -ne 0
 ok "and says what to set" grep -q "uti-default.conf:[0-9]*: uti = yes but mcexec_uti = no .*set uti = no, or mcexec_uti = yes if that mcexec is built with UTI" <<<"$out" || diag "$out"
 { cat "$CONF_SAVED"; printf 'uti = yes\nmcexec_uti = yes\n'; } >"$T/uti-ok.conf"
-"$MCKCTL" config --check "$T/uti-ok.conf" >/dev/null 2>&1
+on_node node1 "$MCKCTL" config --check "$T/uti-ok.conf" >/dev/null 2>&1
 ok "with mcexec_uti = yes it passes" test $? -eq 0
 add_conf "uti = yes"
 refused "a uti = yes default without mcexec_uti fails every submission (fail closed)" \
@@ -162,7 +162,7 @@ refused "an operator's max_mem_fraction = 0.96 fails every submission (fail clos
 	"max_mem_fraction = 0.96 $CAP" srun -N1 --mckernel true
 restore_conf
 sed 's/^mem_fraction *=.*/mem_fraction = 0.97/' "$CONF_SAVED" >"$T/mem.conf"
-out=$("$MCKCTL" config --check "$T/mem.conf" 2>&1); rc=$?
+out=$(on_node node1 "$MCKCTL" config --check "$T/mem.conf" 2>&1); rc=$?
 ok "mckctl config --check refuses mem_fraction = 0.97 (rc $rc)" test "$rc" -ne 0 -a -n "$(grep -F "mem_fraction = 0.97 $CAP" <<<"$out")"
 
 ok "no job left" wait_no_jobs 60

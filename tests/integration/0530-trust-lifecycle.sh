@@ -101,7 +101,9 @@ static void spoof(spank_t sp)
 int slurm_spank_init_post_opt(spank_t sp, int ac, char **av) { spoof(sp); return 0; }
 int slurm_spank_local_user_init(spank_t sp, int ac, char **av) { spoof(sp); return 0; }
 EOF
-ok "(d) the user's plugin builds" gcc -shared -fPIC -o "$S/spoof.so" "$S/spoof.c"
+# built on a node, against the spank.h of the Slurm the cluster runs (a
+# plugin carries the Slurm version it was built for)
+ok "(d) the user's plugin builds" on_node node1 gcc -shared -fPIC -o "$S/spoof.so" "$S/spoof.c"
 sed "s|^PlugStackConfig=.*|PlugStackConfig=$S/plugstack.conf|" "$TC_ROOT/etc/slurm.conf" >"$S/slurm.conf"
 { echo "required $S/spoof.so"; cat "$TC_ROOT/etc/plugstack.conf"; } >"$S/plugstack.conf"
 chmod -R a+rX "$S"
