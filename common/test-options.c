@@ -7,6 +7,7 @@
 
 #include "mck-config.h"
 #include "mck-options.h"
+#include "mck-util.h"
 #include "mck-test.h"
 
 static int load(const char *text, const char *partition, struct mck_config *cfg)
