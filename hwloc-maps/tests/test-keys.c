@@ -15,6 +15,7 @@
 #include "mck-options.h"
 #include "mck-policy.h"
 #include "mck-test.h"
+#include "mck-util.h"
 
 /* Limits opened so that every value a key takes is one users may ask for. */
 static const char base[] = "max_mem_fraction = 0.95\nmcexec_uti = yes\n";
