@@ -14,6 +14,7 @@
 
 #include "mck-config.h"
 #include "mck-options.h"
+#include "mck-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
