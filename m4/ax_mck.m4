@@ -1,10 +1,11 @@
 # m4 macros of slurm-mckernel, one per --with option or concern.
 
-# AX_MCK_WARNINGS: -Wall -Wextra on everything.
+# AX_MCK_WARNINGS: -Wall -Wextra on everything; a call to an undeclared
+# function is an error everywhere, as trixie's gcc 14 makes it.
 AC_DEFUN([AX_MCK_WARNINGS], [
   AC_ARG_ENABLE([werror],
     [AS_HELP_STRING([--enable-werror], [treat compiler warnings as errors])])
-  MCK_WARN_CFLAGS="-Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter"
+  MCK_WARN_CFLAGS="-Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter -Werror=implicit-function-declaration"
   AS_IF([test "x$enable_werror" = xyes],
         [MCK_WARN_CFLAGS="$MCK_WARN_CFLAGS -Werror"])
   AC_SUBST([MCK_WARN_CFLAGS])
