@@ -25,7 +25,7 @@
  * The keys, their types, limits and built-in defaults are the rows of
  * common/mck-schema.c the operator may set (MCK_BY_OPERATOR); every value
  * is parsed there. doc/mckernel.conf.5 documents every key
- * (common/test-schema checks it against the rows).
+ * (common/tests/test-schema checks it against the rows).
  */
 #ifndef MCK_CONFIG_H
 #define MCK_CONFIG_H

@@ -8,7 +8,7 @@
  * of the same name, '-' for '_' (--linux-cores for linux_cores).
  * Everything that reads a value of a key parses it here, so that a limit
  * or a syntax is written once; the help texts are written from the rows,
- * and common/test-schema checks the man pages against them.
+ * and common/tests/test-schema checks the man pages against them.
  *
  * Also here: the limits the rows use, and the policy's modes (which
  * cores stay with Linux, how memory is given, ...), one enum each, shared

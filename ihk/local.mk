@@ -28,9 +28,9 @@ ihk_double_libihk_double_la_LDFLAGS = $(AM_LDFLAGS) \
 	-module -avoid-version -shared -export-symbols-regex '^ihk_'
 
 check_PROGRAMS += ihk/double/tests/test-ihk-double ihk/double/tests/test-ihk-double-rules \
-	ihk/test-mck-ihk
+	ihk/tests/test-mck-ihk
 TESTS += ihk/double/tests/test-ihk-double ihk/double/tests/test-ihk-double-rules \
-	ihk/test-mck-ihk
+	ihk/tests/test-mck-ihk
 ihk_double_tests_test_ihk_double_SOURCES = ihk/double/tests/test-ihk-double.c \
 	ihk/double/tests/double-test.c ihk/double/tests/double-test.h common/mck-test.h
 ihk_double_tests_test_ihk_double_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ihk/double
@@ -39,8 +39,8 @@ ihk_double_tests_test_ihk_double_rules_SOURCES = ihk/double/tests/test-ihk-doubl
 	ihk/double/tests/double-test.c ihk/double/tests/double-test.h common/mck-test.h
 ihk_double_tests_test_ihk_double_rules_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ihk/double
 ihk_double_tests_test_ihk_double_rules_LDADD = ihk/libmckihk.la common/libmckcommon.la $(LIBS)
-ihk_test_mck_ihk_SOURCES = ihk/test-mck-ihk.c common/mck-test.h
-ihk_test_mck_ihk_LDADD = ihk/libmckihk.la common/libmckcommon.la $(LIBS)
+ihk_tests_test_mck_ihk_SOURCES = ihk/tests/test-mck-ihk.c common/mck-test.h
+ihk_tests_test_mck_ihk_LDADD = ihk/libmckihk.la common/libmckcommon.la $(LIBS)
 
 EXTRA_DIST += ihk/double/README.md ihk/double/tests/topo-2numa.xml
 dist_man_MANS += ihk/double/ihk-double.7

@@ -1,7 +1,7 @@
 /*
  * argv.h: the parts of the SPANK plugin that need no Slurm: the rank
  * command line builder and the --multi-prog file parser. Kept apart
- * so that unit tests (spank-plugin/test-argv) exercise the same code the
+ * so that unit tests (spank-plugin/tests/test-argv) exercise the same code the
  * plugin runs.
  */
 #ifndef MCK_SPANK_ARGV_H

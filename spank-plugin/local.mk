@@ -16,34 +16,35 @@ EXTRA_DIST += spank-plugin/spank_mckernel.map \
 dist_man_MANS += spank-plugin/spank_mckernel.8
 
 ## Unit test of the argv builder and the --multi-prog parser (same sources as the plugin).
-check_PROGRAMS += spank-plugin/test-argv
-spank_plugin_test_argv_SOURCES = spank-plugin/test-argv.c \
+check_PROGRAMS += spank-plugin/tests/test-argv
+spank_plugin_tests_test_argv_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/spank-plugin
+spank_plugin_tests_test_argv_SOURCES = spank-plugin/tests/test-argv.c \
 	spank-plugin/argv.c spank-plugin/argv.h common/mck-test.h
-spank_plugin_test_argv_LDADD = common/libmckcommon.la
+spank_plugin_tests_test_argv_LDADD = common/libmckcommon.la
 
 ## remote.c driven by a fake SPANK runtime, on the task path this Slurm has
 ## (22.05: exec; 23.11+: spank_prepend_task_argv).
-check_PROGRAMS += spank-plugin/test-remote
-spank_plugin_test_remote_SOURCES = spank-plugin/test-remote.c \
+check_PROGRAMS += spank-plugin/tests/test-remote
+spank_plugin_tests_test_remote_SOURCES = spank-plugin/tests/test-remote.c \
 	spank-plugin/remote.c spank-plugin/argv.c spank-plugin/argv.h \
 	spank-plugin/container.c spank-plugin/report.c spank-plugin/report.h \
 	spank-plugin/mck-spank.h common/mck-test.h
-spank_plugin_test_remote_CPPFLAGS = $(AM_CPPFLAGS) $(SLURM_CPPFLAGS)
-spank_plugin_test_remote_LDADD = $(MCK_OCI_LIBS) common/libmckcommon.la -lpthread
+spank_plugin_tests_test_remote_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/spank-plugin $(SLURM_CPPFLAGS)
+spank_plugin_tests_test_remote_LDADD = $(MCK_OCI_LIBS) common/libmckcommon.la -lpthread
 
 ## The user's boot line: the summary, and srun's listener with nodes sending (loopback).
-check_PROGRAMS += spank-plugin/test-report
-spank_plugin_test_report_SOURCES = spank-plugin/test-report.c \
+check_PROGRAMS += spank-plugin/tests/test-report
+spank_plugin_tests_test_report_SOURCES = spank-plugin/tests/test-report.c \
 	spank-plugin/report.c spank-plugin/report.h spank-plugin/mck-spank.h common/mck-test.h
-spank_plugin_test_report_CPPFLAGS = $(AM_CPPFLAGS) $(SLURM_CPPFLAGS)
-spank_plugin_test_report_LDADD = common/libmckcommon.la -lpthread
-TESTS += spank-plugin/test-report
-TESTS += spank-plugin/test-remote
+spank_plugin_tests_test_report_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/spank-plugin $(SLURM_CPPFLAGS)
+spank_plugin_tests_test_report_LDADD = common/libmckcommon.la -lpthread
+TESTS += spank-plugin/tests/test-report
+TESTS += spank-plugin/tests/test-remote
 
 ## The built plugin exports only the SPANK symbols and is hardened; the Slurm 23.11 path
 ## (spank_prepend_task_argv) compiles; srun/sbatch/salloc load the plugin,
 ## list --mckernel and refuse bad values at submit time.
-TESTS += spank-plugin/test-argv spank-plugin/tests/exports.sh \
+TESTS += spank-plugin/tests/test-argv spank-plugin/tests/exports.sh \
 	spank-plugin/tests/prepend-build.sh spank-plugin/tests/submit.sh \
 	spank-plugin/tests/hardening.sh
 
@@ -63,14 +64,15 @@ pkglibexec_PROGRAMS += spank-plugin/mck-oci-run
 spank_plugin_mck_oci_run_SOURCES = spank-plugin/mck-oci-run.c
 spank_plugin_mck_oci_run_LDADD = spank-plugin/libmckoci.la common/libmckcommon.la
 
-check_PROGRAMS += spank-plugin/test-oci
-TESTS += spank-plugin/test-oci spank-plugin/tests/oci-run.sh
-spank_plugin_test_oci_SOURCES = spank-plugin/test-oci.c common/mck-test.h
-spank_plugin_test_oci_LDADD = spank-plugin/libmckoci.la common/libmckcommon.la
+check_PROGRAMS += spank-plugin/tests/test-oci
+TESTS += spank-plugin/tests/test-oci spank-plugin/tests/oci-run.sh
+spank_plugin_tests_test_oci_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/spank-plugin
+spank_plugin_tests_test_oci_SOURCES = spank-plugin/tests/test-oci.c common/mck-test.h
+spank_plugin_tests_test_oci_LDADD = spank-plugin/libmckoci.la common/libmckcommon.la
 EXTRA_DIST += spank-plugin/tests/oci spank-plugin/tests/oci-run.sh
 else
 MCK_OCI_LIBS =
 EXTRA_DIST += spank-plugin/oci.c spank-plugin/oci.h spank-plugin/oci-rootfs.c \
 	spank-plugin/oci-elf.c spank-plugin/oci-rootfs.h spank-plugin/mck-oci-run.c \
-	spank-plugin/test-oci.c spank-plugin/tests/oci spank-plugin/tests/oci-run.sh
+	spank-plugin/tests/test-oci.c spank-plugin/tests/oci spank-plugin/tests/oci-run.sh
 endif

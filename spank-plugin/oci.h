@@ -1,7 +1,7 @@
 /*
  * oci.h: an OCI bundle's config.json as the plugin changes it for a
  * --mckernel container step (see doc/containers.md). No Slurm here, so
- * that unit tests (spank-plugin/test-oci) run the same code as the
+ * that unit tests (spank-plugin/tests/test-oci) run the same code as the
  * plugin and mck-oci-run.
  *
  * A step's change, struct mck_oci_edit, is applied to the spooled
