@@ -100,24 +100,13 @@ int ihkd_failed_start(struct ihkd_ctx *c, int os, int rc)
 static int can_read(const char *path)
 {
 	struct stat sb;
-	gid_t groups[256];
-	int n;
 
 	if (geteuid() == 0)
 		return 0;
 	if (stat(path, &sb))
 		return errno == ENOENT ? -ENOENT : -EACCES;
-	if (sb.st_uid == geteuid())
-		return sb.st_mode & S_IRUSR ? 0 : -EACCES;
-	n = getgroups(sizeof(groups) / sizeof(groups[0]), groups);
-	if (sb.st_gid == getegid())
-		return sb.st_mode & S_IRGRP ? 0 : -EACCES;
-	for (int i = 0; i < n; i++)
-		if (groups[i] == sb.st_gid)
-			return sb.st_mode & S_IRGRP ? 0 : -EACCES;
-	return sb.st_mode & S_IROTH ? 0 : -EACCES;
+	return ihkd_mode_allows(&sb, S_IRUSR) ? 0 : -EACCES;
 }
-
 struct ihkd_os *ihkd_get_os(struct ihkd_ctx *c, int os)
 {
 	if (os < 0 || os >= IHK_MAX_NUM_OS || !c->st->os[os].exists)

@@ -285,3 +285,46 @@ void ihkd_records_retire(const char *dir, int os)
 		close(dirfd);
 	remove_records(dir, os);
 }
+
+int ihkd_mode_allows(const struct stat *sb, unsigned want_user)
+{
+	/* want_user: S_IRUSR and/or S_IWUSR; >> 3 for the group, >> 6 for others */
+	gid_t groups[256];
+	int n;
+
+	if (geteuid() == 0)
+		return 1;
+	if (sb->st_uid == geteuid())
+		return (sb->st_mode & want_user) == want_user;
+	if (sb->st_gid == getegid())
+		return (sb->st_mode & (want_user >> 3)) == (want_user >> 3);
+	n = getgroups(sizeof(groups) / sizeof(groups[0]), groups);
+	for (int i = 0; i < n; i++)
+		if (groups[i] == sb->st_gid)
+			return (sb->st_mode & (want_user >> 3)) == (want_user >> 3);
+	return (sb->st_mode & (want_user >> 6)) == (want_user >> 6);
+}
+
+int ihk_double_open_device(const char *path)
+{
+	struct stat sb;
+	int fd = open(path, O_RDWR | O_CLOEXEC), err = errno;
+
+	if (fd >= 0 || (err != ENXIO && err != EPERM))
+		return fd;
+	/*
+	 * A character device no driver serves: ENXIO after the kernel's
+	 * permission check, or EPERM first from a container's device cgroup,
+	 * which does not list the double's major. Check the mode as the
+	 * kernel would, then hold the file with O_PATH.
+	 */
+	if (stat(path, &sb) || !S_ISCHR(sb.st_mode)) {
+		errno = err;
+		return -1;
+	}
+	if (!ihkd_mode_allows(&sb, S_IRUSR | S_IWUSR)) {
+		errno = EACCES;
+		return -1;
+	}
+	return open(path, O_PATH | O_CLOEXEC);
+}

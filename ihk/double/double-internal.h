@@ -214,6 +214,13 @@ void ihkd_dmesg(const char *dir, const char *fmt, ...) __attribute__((format(pri
 /* --- double-devices.c */
 /* Create STATE/dev/mcd0 (minor 0) or mcosN (os >= 0) as configured. */
 int ihkd_make_device(const char *dir, int os, enum ihkd_devkind kind);
+/*
+ * The device file's owner, group and mode let the caller (effective IDs,
+ * supplementary groups; root always) have want_user (S_IRUSR, S_IWUSR)
+ * at the user, group or others' level: the driver's check at open.
+ */
+struct stat;
+int ihkd_mode_allows(const struct stat *sb, unsigned want_user);
 /* Does any process hold path open (also O_PATH)? Scans /proc like fuser. */
 int ihkd_device_held(const char *path);
 /* The run records of instance os: a directory owned by its device's owner. */

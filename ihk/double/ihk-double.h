@@ -25,6 +25,13 @@ int ihk_double_os_generation(int os);
 int ihk_double_state_dir(char *buf, size_t len);
 
 /*
+ * Open a device of the double (STATE/dev/mcosN) read-write as mcexec
+ * does; a character device without a driver is held with O_PATH once its
+ * mode allows the caller read-write. A file descriptor, or -1 with errno.
+ */
+int ihk_double_open_device(const char *path);
+
+/*
  * Make a booted instance fail now, as a real McKernel can:
  * what = "panic" (status PANIC, panic lines in kmsg) or "hang"
  * (status HUNGUP). Needs euid 0; -ENOENT without such an instance,

@@ -174,9 +174,8 @@ static void die_load(const char *prog, const char *why)
 }
 
 /*
- * Open DEVICE/mcosN read-write like mcexec. A character device that no
- * driver serves opens with ENXIO once the kernel's permission check has
- * passed: then hold it with O_PATH (holders are still found in /proc).
+ * Open DEVICE/mcosN read-write like mcexec (a character device that no
+ * driver serves is held with O_PATH: holders are still found in /proc).
  */
 static void open_device(const struct opts *o, struct lwk *l)
 {
@@ -188,9 +187,7 @@ static void open_device(const struct opts *o, struct lwk *l)
 	    o->os < 0 || o->os >= IHK_MAX_NUM_OS)
 		die_open(o->os);
 	snprintf(dev, sizeof(dev), "%s/dev/mcos%d", l->state, o->os);
-	l->devfd = open(dev, O_RDWR | O_CLOEXEC);
-	if (l->devfd < 0 && errno == ENXIO)
-		l->devfd = open(dev, O_PATH | O_CLOEXEC);
+	l->devfd = ihk_double_open_device(dev);
 	if (l->devfd < 0)
 		die_open(o->os);
 }
