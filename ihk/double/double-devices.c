@@ -95,7 +95,25 @@ static int make_char(const char *path, unsigned minor)
 	return 0;
 }
 
-/* Like udev's nodes: crw------- root (mcd0 minor 0, mcosN minor N + 1). */
+/*
+ * A node's own block of minors (bits 8..19, from its state directory):
+ * a holder is found by device number, as on a real node, and nodes of
+ * the double side by side (tests in parallel, a test cluster's nodes)
+ * must not hold each other's devices.
+ */
+static unsigned node_minor_base(const char *dir)
+{
+	unsigned h = 2166136261u;	/* FNV-1a */
+
+	for (const char *p = dir; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return (h % 4096) << 8;
+}
+
+/*
+ * Like udev's nodes: crw------- root; minor's low byte 0 for mcd0, N + 1
+ * for mcosN, above it the node's block.
+ */
 int ihkd_make_device(const char *dir, int os, enum ihkd_devkind kind)
 {
 	char path[PATH_MAX + 32];
@@ -107,7 +125,7 @@ int ihkd_make_device(const char *dir, int os, enum ihkd_devkind kind)
 	if (unlink(path) && errno != ENOENT)
 		return -errno;
 	if (kind == IHKD_DEV_CHAR)
-		return make_char(path, os < 0 ? 0 : (unsigned)os + 1);
+		return make_char(path, node_minor_base(dir) | (os < 0 ? 0 : (unsigned)os + 1));
 	return make_regular(path);
 }
 
