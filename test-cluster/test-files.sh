@@ -48,11 +48,12 @@ for name in ("node1", "node2"):
     assert s[name]["hostname"] == name
 assert s["head"]["build"]["dockerfile"] == "test-cluster/Dockerfile"
 ' "$src/test-cluster/docker-compose.yml"
-	ok "docker-compose.yml: every container has an init, SYS_NICE (task/affinity) and is never privileged" $py -c '
+	ok "docker-compose.yml: every container has an init, SYS_NICE (task/affinity), SYS_PTRACE (device holders) and is never privileged" $py -c '
 import sys, yaml
 for name, svc in yaml.safe_load(open(sys.argv[1]))["services"].items():
     assert svc.get("init") is True, name
     assert "SYS_NICE" in svc.get("cap_add", []), name
+    assert "SYS_PTRACE" in svc.get("cap_add", []), name
     assert not svc.get("privileged"), name
     assert "ALL" not in svc.get("cap_add", []), name
 ' "$src/test-cluster/docker-compose.yml"

@@ -55,7 +55,10 @@ out=$(as_user timeout 120 srun -N1 -n2 --mckernel=mpol_threshold=1M,extend_heap_
 echo "$out" | sed 's/^/#   /'
 is "$rc" 0 "srun with mcexec keys and procs=2 on 2 tasks exits 0"
 is "$(grep -c '^OPT rank=[01] parent=mcexec ' <<<"$out")" 2 "both ranks ran under mcexec"
-is "$(grep -c -- 'mcexec=\[.*/mcexec --mpol-threshold=1048576 --extend-heap-by=8388608 --enable-uti -n 2 -- 0 /.*/opt-rank.sh \]' <<<"$out")" 2 \
+# The program: resolved by the plugin on 22.05 (it rewrites the task's
+# argv), as the user typed it on 23.11+ (spank_prepend_task_argv), where
+# mcexec looks it up in PATH as it does on a real node.
+is "$(grep -c -- 'mcexec=\[.*/mcexec --mpol-threshold=1048576 --extend-heap-by=8388608 --enable-uti -n 2 -- 0 [^ ]*opt-rank.sh \]' <<<"$out")" 2 \
 	"mcexec got the user's options as separate words before -n, the index 0 after --"
 restore_conf
 for n in $TC_NODE_NAMES; do rm -f "$(node_double "$n")/double.conf"; done
@@ -73,7 +76,7 @@ for prog in ./3dfft 3dfft; do
 	is "$rc" 0 "srun --mckernel $prog -c 3 exits 0"
 	ok "$prog ran under mcexec with its own arguments" grep -q '^3DFFT args=\[-c 3\] parent=mcexec ' <<<"$out"
 	ok "$prog: mcexec got the index before the program: -n 1 -- 0 PROGRAM -c 3" \
-		grep -q -- 'mcexec=\[.*/mcexec -n 1 -- 0 /.*/3dfft -c 3 \]' <<<"$out"
+		grep -q -- 'mcexec=\[.*/mcexec -n 1 -- 0 [^ ]*3dfft -c 3 \]' <<<"$out"
 done
 
 # mem reaches the boot: the plan's memory per NUMA node follows mem=

@@ -9,6 +9,13 @@
 # minbase built from packages (tests/containers/make-rootfs, cached).
 . "$(dirname "$0")/lib.sh"
 
+# Rootless runc (the test cluster's oci.conf) starts each container in a
+# user namespace of the job's user; a node that refuses its users one
+# cannot run any container step, with or without --mckernel.
+if ! on_node node1 runuser -u "$TC_USER" -- unshare -Ur true >/dev/null 2>&1; then
+	skip_all "node1 refuses user namespaces to $TC_USER (unshare -Ur), which rootless runc needs: Docker's default seccomp profile refuses them in a container without --privileged; the container tests run on the namespace cluster"
+fi
+
 CONF=$TC_ROOT/etc/mckernel.conf
 MAKE_BUNDLE=$TOP_SRC/tests/containers/make-bundle
 B=$TC_SHARE/bundle
