@@ -158,7 +158,7 @@ running_on_all() { # every node runs a container of job $1 (up to 60 s)
 job=$(as_user sbatch --mckernel -N2 --parsable -o container-sleep-%j.out container-sleep.sh | cut -d';' -f1)
 ok "scancel: container job $job runs on both nodes" running_on_all "$job"
 as_user scancel "$job"
-ok "scancel: the job is gone" wait_no_jobs 60
+ok "scancel: the job is gone" wait_no_jobs 120
 spool_left() { ls -d "$TC_ROOT"/nodes/*/spool/oci-job*"$1"* 2>/dev/null; }
 sleep 2
 is "$(containers_of "$job")" "" "scancel: no container of job $job is left"
