@@ -37,6 +37,15 @@
 #include <slurm/slurm.h>
 
 #include "mck-spank.h"
+
+/*
+ * Slurm 22.05's container path: the task's command is Slurm's placeholder
+ * and the step's spooled config.json is still ours to rewrite. (A Slurm
+ * from 23.02 without spank_prepend_task_argv has neither: refused.)
+ */
+#if !defined(HAVE_SPANK_PREPEND_TASK_ARGV) && SLURM_VERSION_NUMBER < SLURM_VERSION_NUM(23, 2, 0)
+#define MCK_SPOOLED_CONFIG 1
+#endif
 #ifdef HAVE_JSONC
 #include "oci.h"
 #include "oci-rootfs.h"
@@ -130,7 +139,7 @@ static int step_mounts(const struct mck_config *cfg, int os, char *const env[], 
 	return push_mount(e, path, 0, "the directory of Slurm's PMIx server", err);
 }
 
-#ifndef HAVE_SPANK_PREPEND_TASK_ARGV
+#ifdef MCK_SPOOLED_CONFIG
 /* Slurm 22.05: rewrite the spooled config.json in the task's working directory. */
 static int spooled_config(const struct mck_config *cfg, const struct mck_spank_container *c,
 			  struct mck_error *err)
@@ -184,7 +193,8 @@ out:
 	mck_oci_free(doc);
 	return rc;
 }
-#else
+#endif
+#ifdef HAVE_SPANK_PREPEND_TASK_ARGV
 /* Slurm 23.11+: the mounts for mck-oci-run, the configuration's name for mcexec. */
 static int hand_mounts(spank_t sp, const struct mck_config *cfg,
 		       const struct mck_spank_container *c, struct mck_error *err)

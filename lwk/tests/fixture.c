@@ -293,7 +293,8 @@ pid_t fx_hold(const char *path, uid_t uid)
 		if (uid && (setgid(uid) || setuid(uid)))
 			_exit(2);
 		fd = open(path, O_RDWR);
-		if (fd < 0 && errno == ENXIO)	/* a character device without a driver */
+		/* a character device without a driver (EPERM: a container's device cgroup) */
+		if (fd < 0 && (errno == ENXIO || errno == EPERM))
 			fd = open(path, O_PATH);
 		if (fd < 0)
 			_exit(3);
@@ -310,6 +311,15 @@ pid_t fx_hold(const char *path, uid_t uid)
 	}
 	close(ready[0]);
 	return pid;
+}
+
+void fx_unhold(pid_t pid)
+{
+	/* never kill(-1) or kill(0): a failed fx_hold returned -1 */
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		fx_reap(pid, 2000);
+	}
 }
 
 int fx_reap(pid_t pid, int ms)

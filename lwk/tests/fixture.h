@@ -56,6 +56,8 @@ int fx_node_clean(struct fixture *fx, const char *what);
 
 /* A child of uid that holds path open (O_PATH when open gives ENXIO); its pid. */
 pid_t fx_hold(const char *path, uid_t uid);
+/* SIGKILL and reap a holder of fx_hold (nothing when it failed: pid <= 0). */
+void fx_unhold(pid_t pid);
 /* Exit status of child pid after at most ms: signal number + 128, or -1 alive. */
 int fx_reap(pid_t pid, int ms);
 

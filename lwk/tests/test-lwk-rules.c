@@ -204,8 +204,7 @@ static void test_holders(void)
 	ok(stat(dev, &st) == 0 && st.st_uid == 0 && st.st_gid == 0 && (st.st_mode & 07777) == 0600,
 	   "the device is root's, mode 0600, although the user made it 0666");
 	ok(fx_reap(holder, 0) == -1, "root's holder still runs");
-	kill(holder, SIGKILL);
-	fx_reap(holder, 2000);
+	fx_unhold(holder);
 	ok(mck_lwk_teardown(&fx.cfg, 71, &err) == 0 && fx_node_clean(&fx, "root holder"),
 	   "teardown once it is gone (%s)", err.msg);
 
@@ -238,8 +237,7 @@ static void test_char_device(void)
 	is_int(fx_reap(user, 2000), 128 + SIGTERM, "the user's holder was ended");
 	ok(lstat(dev, &st) == 0 && S_ISCHR(st.st_mode) && st.st_uid == 0 &&
 	   (st.st_mode & 07777) == 0600, "the character device is root's, mode 0600");
-	kill(root, SIGKILL);
-	fx_reap(root, 2000);
+	fx_unhold(root);
 	ok(mck_lwk_teardown(&fx.cfg, 73, &err) == 0 && fx_node_clean(&fx, "char device"),
 	   "teardown once root's holder is gone (%s)", err.msg);
 }

@@ -67,8 +67,17 @@ if grep -q '^#define HAVE_JSONC 1' "$top_builddir/config.h"; then
 	rc=$?; [ $rc = 0 ] || sed 's/^/# /' "$tmp/err"
 	t $rc "container.c compiles (-Werror) for 22.05"
 	syms=$(nm "$tmp/container-2205.o" 2>/dev/null)
-	echo "$syms" | grep -q ' U mck_oci_load$' && echo "$syms" | grep -q ' U mck_oci_save$'
-	t $? "22.05 container steps rewrite the spooled config.json"
+	# This Slurm's own headers decide the rest: from 23.02 a build without
+	# spank_prepend_task_argv refuses container steps (nothing to rewrite).
+	newer=$(printf '#include <slurm/slurm_version.h>\n#if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(23, 2, 0)\nnewer\n#endif\n' |
+		$CC $SLURM_CPPFLAGS -E -P - 2>/dev/null | grep -c newer)
+	if [ "$newer" = 0 ]; then
+		echo "$syms" | grep -q ' U mck_oci_load$' && echo "$syms" | grep -q ' U mck_oci_save$'
+		t $? "22.05 container steps rewrite the spooled config.json"
+	else
+		! echo "$syms" | grep -q ' U mck_oci_load$'
+		t $? "on this Slurm (23.02+) a build without spank_prepend_task_argv refuses container steps, rewrites nothing"
+	fi
 else
 	echo "# json-c not configured: container.c only refuses container steps"
 fi

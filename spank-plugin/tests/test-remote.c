@@ -199,7 +199,9 @@ static int run_task_init(struct mck_spank_ctx *ctx, char *out, size_t len, int *
 	return 0;
 }
 
-#ifdef HAVE_JSONC
+/* Slurm 22.05's container path (container.c: MCK_SPOOLED_CONFIG) */
+#if defined(HAVE_JSONC) && !defined(HAVE_SPANK_PREPEND_TASK_ARGV) && \
+	SLURM_VERSION_NUMBER < SLURM_VERSION_NUM(23, 2, 0)
 static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st, (void)flag, (void)ftw;
@@ -307,6 +309,33 @@ static void container_step(struct mck_spank_ctx *ctx, const char *dir, const cha
 	snprintf(path, sizeof(path), "%s/mcos2", dir);
 	unlink(path);
 	nftw(rootfs, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+#elif defined(HAVE_JSONC) && defined(HAVE_SPANK_PREPEND_TASK_ARGV)
+/*
+ * Slurm 23.11+ never leaves 22.05's placeholder in a container task: one
+ * that does is refused with the reason, nothing is exec'ed.
+ */
+static void container_step(struct mck_spank_ctx *ctx, const char *dir, const char *mcexec,
+			   char **env)
+{
+	char *placeholder[] = { "/bin/sh", "-c", "echo 'this should never execute'; exit 1", NULL };
+	char *cenv[8], out[4096], **saved = fake.argv;
+	int rc, n = 0;
+
+	(void)dir, (void)mcexec;
+	for (int i = 0; env[i] && n < 6; i++)
+		cenv[n++] = env[i];
+	cenv[n++] = "SLURM_CONTAINER=/shared/bundle";
+	cenv[n] = NULL;
+	fake.argv = placeholder;
+	fake.argc = 5;
+	fake.env = cenv;
+	run_task_init(ctx, out, sizeof(out), &rc);
+	ok(rc == 1 && strstr(out, "placeholder command") && !strstr(out, "never execute"),
+	   "a 22.05 placeholder on this Slurm: the task fails with the reason (%s)", out);
+	fake.argv = saved;
+	fake.env = env;
+	fake.argc = 5;
 }
 #else
 static void container_step(struct mck_spank_ctx *ctx, const char *dir, const char *mcexec,

@@ -120,6 +120,15 @@ static int node_file_has(const char *rel, const char *needle)
 }
 
 /* A process holding path open (flags O_RDWR or O_PATH) for 30 s. */
+/* Ends a holder of hold(); never kill(-1) or kill(0) when the fork failed. */
+static void unhold(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}
+
 static pid_t hold(const char *path, int flags)
 {
 	pid_t pid = fork();
@@ -236,8 +245,7 @@ static void test_destroy_unbooted(void)
 	is_int(dt_in_child(call_destroy, NULL, &rc), 0,
 	       "destroy of a held never-booted instance returns (holders come first)");
 	is_int(rc, -EBUSY, "... -EBUSY");
-	kill(holder, SIGKILL);
-	waitpid(holder, NULL, 0);
+	unhold(holder);
 	ok(!poisoned(os), "and the instance is not poisoned");
 
 	os_arg = os;
@@ -507,8 +515,7 @@ static void test_char_devices(void)
 	is_int(I.ihk_os_boot(os), 0, "boot");
 	holder = hold(path, O_PATH);
 	is_int(I.ihk_destroy_os(0, os), -EBUSY, "held with O_PATH: destroy -EBUSY");
-	kill(holder, SIGKILL);
-	waitpid(holder, NULL, 0);
+	unhold(holder);
 	is_int(I.ihk_destroy_os(0, os), 0, "destroy once the holder is gone");
 	ok(access(path, F_OK) != 0, "the device node is removed");
 }
