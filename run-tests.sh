@@ -122,7 +122,9 @@ integration "integration (namespace, Slurm 22.05)" "$log"
 echo "=== integration tests (namespace) $(elapsed "$t")"
 
 trixie_image=slurm-mckernel-test-cluster:trixie
-in_trixie() { docker run --rm --cap-add SYS_NICE --entrypoint bash "$trixie_image" -c "$1"; }
+# SYS_NICE and SYS_PTRACE as the compose nodes have them (docker-compose.yml):
+# the lifecycle's tests end the job user's holders found in /proc/PID/fd.
+in_trixie() { docker run --rm --cap-add SYS_NICE --cap-add SYS_PTRACE --entrypoint bash "$trixie_image" -c "$1"; }
 if [ -n "$docker_why" ]; then
 	for part in "compose quick check (bookworm, Slurm 22.05)" "unit tests (trixie, Slurm 24.11)" \
 		"packages (trixie)" "integration (compose, trixie, Slurm 24.11)"; do

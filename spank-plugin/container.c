@@ -70,7 +70,8 @@ int mck_spank_container_placeholder(char *const argv[])
 	return argv[2] && strstr(argv[2], PLACEHOLDER_TEXT) && !argv[3];
 }
 
-#ifdef HAVE_JSONC
+/* The mounts of a container step: for 22.05's config.json or 23.11+'s mck-oci-run. */
+#if defined(HAVE_JSONC) && (defined(MCK_SPOOLED_CONFIG) || defined(HAVE_SPANK_PREPEND_TASK_ARGV))
 static int push_mount(struct mck_oci_edit *e, const char *src, int ro, const char *why,
 		      struct mck_error *err)
 {

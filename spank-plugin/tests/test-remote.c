@@ -318,7 +318,8 @@ static void container_step(struct mck_spank_ctx *ctx, const char *dir, const cha
 static void container_step(struct mck_spank_ctx *ctx, const char *dir, const char *mcexec,
 			   char **env)
 {
-	char *placeholder[] = { "/bin/sh", "-c", "echo 'this should never execute'; exit 1", NULL };
+	char *placeholder[] = { "/bin/sh", "-c",
+				"echo 'this should never execute with a container'; exit 1", NULL };
 	char *cenv[8], out[4096], **saved = fake.argv;
 	int rc, n = 0;
 
