@@ -16,6 +16,10 @@ endif
 ## IHK double's character devices too, whose driver is missing).
 noinst_PROGRAMS += tests/programs/hold
 tests_programs_hold_SOURCES = tests/programs/hold.c
+# ihk_double_open_device: the double's one rule for opening its devices
+tests_programs_hold_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ihk/double
+tests_programs_hold_LDADD = ihk/double/libihkdouble-core.la common/libmckcommon.la \
+	$(HWLOC_LIBS) $(LIBS)
 
 # The integration tests: a real Slurm cluster (root, network namespaces).
 check-cluster: all

@@ -9,8 +9,10 @@
  * cannot be opened (ENXIO; EPERM in a container whose device cgroup does
  * not list it): then, as the kernel would for the device's owner and
  * mode, the caller's access is checked and the file is held with O_PATH,
- * which /proc/PID/fd shows the same way. Exits 0 after SECONDS (or at
- * SIGTERM), 1 when PATH cannot be held, with the reason on stderr.
+ * which /proc/PID/fd shows the same way (ihk_double_open_device: the
+ * double's one rule, which the mcexec double follows too). Exits 0 after
+ * SECONDS (or at SIGTERM), 1 when PATH cannot be held, with the reason on
+ * stderr.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,29 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int open_held(const char *path)
-{
-	struct stat st;
-	int fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
-
-	int err = errno;
-	mode_t need;
-
-	if (fd >= 0 || (err != ENXIO && err != EPERM))
-		return fd;
-	if (stat(path, &st) < 0 || !S_ISCHR(st.st_mode)) {
-		errno = err;
-		return -1;
-	}
-	/* the owner's, the group's or others' rw bits (EPERM: a device cgroup) */
-	need = st.st_uid == geteuid() ? S_IRUSR | S_IWUSR :
-	       st.st_gid == getegid() ? S_IRGRP | S_IWGRP : S_IROTH | S_IWOTH;
-	if (geteuid() != 0 && (st.st_mode & need) != need) {
-		errno = EACCES;
-		return -1;
-	}
-	return open(path, O_PATH | O_CLOEXEC);
-}
+#include "ihk-double.h"
 
 int main(int argc, char **argv)
 {
@@ -62,7 +42,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hold: SECONDS '%s': expected a whole number\n", argv[2]);
 		return 2;
 	}
-	fd = open_held(argv[1]);
+	fd = ihk_double_open_device(argv[1]);
 	if (fd < 0) {
 		fprintf(stderr, "hold: %s: %s\n", argv[1], strerror(errno));
 		return 1;
